@@ -1,0 +1,183 @@
+//! Table files: find `NAME.csv` / `NAME.parquet` in a dataset directory, read them into polars
+//! frames (CSV as text, repairing BOM, CRLF and Latin-1 bytes), and write frames atomically.
+
+use std::fs;
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::fsutil::temp_sibling;
+
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    #[error("missing table '{table}': expected {table}.csv or {table}.parquet in {}", dir.display())]
+    Missing { table: String, dir: PathBuf },
+    #[error("ambiguous table '{table}': both {table}.csv and {table}.parquet exist in {}; keep one", dir.display())]
+    Ambiguous { table: String, dir: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot parse {}: {source}", path.display())]
+    Format { path: PathBuf, source: PolarsError },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: PolarsError },
+    #[error("unsupported file type for {}: use .csv or .parquet", path.display())]
+    Extension { path: PathBuf },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Parquet,
+}
+
+impl Format {
+    pub fn of(path: &Path) -> Result<Format, TableError> {
+        match path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()) {
+            Some(e) if e == "csv" => Ok(Format::Csv),
+            Some(e) if e == "parquet" || e == "pq" => Ok(Format::Parquet),
+            _ => Err(TableError::Extension { path: path.to_path_buf() }),
+        }
+    }
+}
+
+/// Find the file holding table `name` in `dir`.
+pub fn locate(dir: &Path, name: &str) -> Result<PathBuf, TableError> {
+    let csv = dir.join(format!("{name}.csv"));
+    let pq = dir.join(format!("{name}.parquet"));
+    match (csv.is_file(), pq.is_file()) {
+        (true, false) => Ok(csv),
+        (false, true) => Ok(pq),
+        (true, true) => Err(TableError::Ambiguous { table: name.into(), dir: dir.into() }),
+        (false, false) => Err(TableError::Missing { table: name.into(), dir: dir.into() }),
+    }
+}
+
+/// A table as read from disk. CSV columns are all text; Parquet columns keep their types.
+pub struct RawTable {
+    pub path: PathBuf,
+    pub frame: DataFrame,
+    /// Bytes that were not valid UTF-8 and were decoded as Windows-1252.
+    pub repaired_bytes: usize,
+}
+
+impl RawTable {
+    /// File name for messages (`campaigns.csv`).
+    pub fn file_name(&self) -> String {
+        self.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    }
+}
+
+/// Read a CSV or Parquet file. CSV is read with every column as text so that the caller
+/// reports bad values with their row and column instead of a reader's type error.
+pub fn read(path: &Path) -> Result<RawTable, TableError> {
+    match Format::of(path)? {
+        Format::Csv => {
+            let bytes = fs::read(path).map_err(|source| TableError::Io { path: path.into(), source })?;
+            let (text, repaired_bytes) = crate::parse::decode_text(&bytes);
+            drop(bytes);
+            let frame = read_csv_text(text).map_err(|source| TableError::Format { path: path.into(), source })?;
+            Ok(RawTable { path: path.into(), frame, repaired_bytes })
+        }
+        Format::Parquet => {
+            let file = fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
+            let frame =
+                ParquetReader::new(file).finish().map_err(|source| TableError::Format { path: path.into(), source })?;
+            Ok(RawTable { path: path.into(), frame, repaired_bytes: 0 })
+        }
+    }
+}
+
+/// Parse CSV text with every column as a string; ragged rows are padded with nulls.
+pub fn read_csv_text(text: String) -> PolarsResult<DataFrame> {
+    let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_raise_if_empty(false)
+        .map_parse_options(|p| p.with_missing_is_null(true).with_truncate_ragged_lines(true))
+        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .finish()
+}
+
+/// Write a frame as CSV or Parquet (by extension), atomically.
+pub fn write(frame: &mut DataFrame, path: &Path) -> Result<(), TableError> {
+    let format = Format::of(path)?;
+    let tmp = temp_sibling(path);
+    let werr = |source| TableError::Write { path: path.into(), source };
+    let result = (|| {
+        let file = fs::File::create(&tmp).map_err(|e| werr(e.into()))?;
+        match format {
+            Format::Csv => CsvWriter::new(file).include_header(true).finish(frame).map_err(werr)?,
+            Format::Parquet => {
+                ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .finish(frame)
+                    .map_err(werr)?;
+            }
+        }
+        fs::rename(&tmp, path).map_err(|e| werr(e.into()))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Streams frames of one schema into a CSV or Parquet file; the file appears under its final name
+/// only when [`BatchWriter::finish`] succeeds.
+pub struct BatchWriter {
+    path: PathBuf,
+    tmp: PathBuf,
+    inner: Inner,
+}
+
+enum Inner {
+    Csv(polars::io::csv::write::BatchedWriter<fs::File>),
+    Parquet(Box<polars::io::parquet::write::BatchedWriter<fs::File>>),
+}
+
+impl BatchWriter {
+    pub fn create(path: &Path, schema: &Schema) -> Result<BatchWriter, TableError> {
+        let format = Format::of(path)?;
+        let tmp = temp_sibling(path);
+        let werr = |source| TableError::Write { path: path.into(), source };
+        let file = fs::File::create(&tmp).map_err(|e| werr(e.into()))?;
+        let inner = match format {
+            Format::Csv => Inner::Csv(CsvWriter::new(file).include_header(true).batched(schema).map_err(werr)?),
+            Format::Parquet => Inner::Parquet(Box::new(
+                ParquetWriter::new(file)
+                    .with_compression(ParquetCompression::Zstd(None))
+                    .batched(schema)
+                    .map_err(werr)?,
+            )),
+        };
+        Ok(BatchWriter { path: path.into(), tmp, inner })
+    }
+
+    pub fn write(&mut self, frame: &DataFrame) -> Result<(), TableError> {
+        let r = match &mut self.inner {
+            Inner::Csv(w) => w.write_batch(frame),
+            Inner::Parquet(w) => w.write_batch(frame),
+        };
+        r.map_err(|source| TableError::Write { path: self.path.clone(), source })
+    }
+
+    pub fn finish(mut self) -> Result<(), TableError> {
+        let werr = |source| TableError::Write { path: self.path.clone(), source };
+        match &mut self.inner {
+            Inner::Csv(w) => w.finish().map_err(werr)?,
+            Inner::Parquet(w) => {
+                w.finish().map_err(werr)?;
+            }
+        }
+        fs::rename(&self.tmp, &self.path).map_err(|e| TableError::Write { path: self.path.clone(), source: e.into() })
+    }
+}
+
+impl Drop for BatchWriter {
+    fn drop(&mut self) {
+        // After a successful finish the temp file was renamed away and this does nothing.
+        let _ = fs::remove_file(&self.tmp);
+    }
+}

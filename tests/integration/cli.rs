@@ -1,0 +1,89 @@
+//! The binary: exit codes, error chains, and the commands a new user runs.
+
+use crate::common::*;
+
+#[test]
+fn validate_failure_exits_2_and_names_the_problem() {
+    let bad = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000", "c1,b1,i2,2025-01-06,-5000");
+    let dir = dataset("cli-bad", &[("campaigns", &bad)]);
+    let o = kolrec(&["validate", "--data", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("error: invalid dataset in"), "{err}");
+    assert!(err.contains("campaigns.csv, row 2, column 'cost': negative value"), "{err}");
+}
+
+#[test]
+fn validate_lenient_writes_rejected_rows_and_succeeds() {
+    let bad = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000", "c1,b1,i2,2025-01-06,-5000");
+    let dir = dataset("cli-lenient", &[("campaigns", &bad)]);
+    let rej = dir.join("quarantine.csv");
+    let o = kolrec(&["validate", "--data", dir.to_str().unwrap(), "--lenient", "--rejected", rej.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("1 row(s) quarantined"), "{}", stdout(&o));
+    assert!(std::fs::read_to_string(rej).unwrap().contains("campaigns,2,b1/i2,\"cost: negative value"));
+}
+
+#[test]
+fn bad_arguments_are_refused_before_any_work() {
+    let out = scratch("cli-args");
+    let o = kolrec(&["generate", "--out", out.join("x").to_str().unwrap(), "--days", "10"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("invalid simulator parameter days = 10"), "{}", stderr(&o));
+    assert!(!out.join("x").exists(), "nothing may be written for rejected parameters");
+    let o = kolrec(&["generate", "--out", out.to_str().unwrap(), "--start-date", "yesterday"]);
+    assert!(stderr(&o).contains("--start-date 'yesterday' is not a date"), "{}", stderr(&o));
+    let o = kolrec(&["validate", "--data", out.join("nope").to_str().unwrap()]);
+    assert!(stderr(&o).contains("is not a directory"), "{}", stderr(&o));
+    let o = kolrec(&["import", "--input", "/nonexistent.csv", "--platform", "douyin", "--out", "x.csv"]);
+    assert!(stderr(&o).contains("--input '/nonexistent.csv' is not a file"), "{}", stderr(&o));
+}
+
+#[test]
+fn import_without_followers_column_lists_the_headers_it_saw() {
+    let dir = scratch("cli-import");
+    let input = dir.join("list.csv");
+    std::fs::write(&input, "达人昵称,播放量\n小美,12万\n").unwrap();
+    let o = kolrec(&[
+        "import",
+        "--input",
+        input.to_str().unwrap(),
+        "--platform",
+        "douyin",
+        "--out",
+        dir.join("o.csv").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no followers column") && stderr(&o).contains("\"达人昵称\""), "{}", stderr(&o));
+}
+
+#[test]
+fn import_handles_chinese_headers_and_units() {
+    let dir = scratch("cli-import-cn");
+    let input = dir.join("list.csv");
+    std::fs::write(
+        &input,
+        "达人昵称,粉丝数,类目,互动率,报价\n小美,12.5万,美妆,3.5%,\"1,200\"\n大壮,1.2亿,数码,N/A,-\n",
+    )
+    .unwrap();
+    let out = dir.join("influencers.parquet");
+    let o =
+        kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "Douyin", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inf = kolrec::dataset::load_influencers(&out).unwrap();
+    assert_eq!(inf.id, vec!["douyin:小美", "douyin:大壮"]);
+    assert_eq!(inf.followers, vec![125_000.0, 120_000_000.0]);
+    assert!((inf.engagement_rate[0] - 0.035).abs() < 1e-7 && inf.engagement_rate[1].is_nan());
+    assert_eq!(inf.price_per_post[0], 1200.0);
+    assert_eq!(inf.category, vec!["美妆", "数码"]);
+}
+
+#[test]
+fn demo_runs_and_says_where_files_went() {
+    let out = scratch("cli-demo");
+    let o = kolrec(&["demo", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("ground truth") && text.contains(out.to_str().unwrap()), "{text}");
+    assert!(out.join("data/campaigns.parquet").is_file());
+}
