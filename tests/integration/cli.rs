@@ -87,3 +87,50 @@ fn demo_runs_and_says_where_files_went() {
     assert!(text.contains("ground truth") && text.contains(out.to_str().unwrap()), "{text}");
     assert!(out.join("data/campaigns.parquet").is_file());
 }
+
+#[test]
+fn import_errors_name_what_is_missing() {
+    let dir = scratch("cli-import-errors");
+    let input = dir.join("list.csv");
+    std::fs::write(&input, "粉丝数,播放量\n12万,3万\n").unwrap();
+    let out = dir.join("o.csv");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["import", "--input", input.to_str().unwrap(), "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        kolrec(&args)
+    };
+    let o = run(&["--platform", "douyin"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no handle or name column") && stderr(&o).contains("\"粉丝数\""), "{}", stderr(&o));
+    let o = run(&["--platform", "douyin", "--id-column", "nickname"]);
+    assert!(stderr(&o).contains("--id-column 'nickname' is not a column"), "{}", stderr(&o));
+    let o = run(&["--platform", "  "]);
+    assert!(stderr(&o).contains("empty platform name"), "{}", stderr(&o));
+    let o = kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "douyin", "--out", "x.xlsx"]);
+    assert!(stderr(&o).contains("unsupported file type for x.xlsx: use .csv or .parquet"), "{}", stderr(&o));
+}
+
+#[test]
+fn import_with_an_explicit_id_column_and_an_unknown_platform() {
+    let dir = scratch("cli-import-id");
+    let input = dir.join("list.csv");
+    std::fs::write(&input, "Name,Handle,Followers\nAnna Li,anna.li,12K\n,,\n").unwrap();
+    let out = dir.join("i.csv");
+    let o = kolrec(&[
+        "import",
+        "--input",
+        input.to_str().unwrap(),
+        "--platform",
+        "Lemon8",
+        "--out",
+        out.to_str().unwrap(),
+        "--id-column",
+        "Name",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("platform 'lemon8' is not a known platform; accepted as-is"), "{text}");
+    assert!(text.contains("1 written, 0 rejected, 1 empty skipped"), "{text}");
+    let inf = kolrec::dataset::load_influencers(&out).unwrap();
+    assert_eq!(inf.id, vec!["lemon8:anna li"]);
+}
