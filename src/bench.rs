@@ -88,3 +88,216 @@ pub fn data(scale: Scale, dir: &Path, keep: bool) -> Result<()> {
     }
     Ok(())
 }
+
+/// Read a 2-D little-endian float32 `.npy` file (what `peers.py` dumps).
+pub fn read_npy_f32(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        bail!("{} is not a .npy file", path.display());
+    }
+    let (hlen, start) = if bytes[6] == 1 {
+        (u16::from_le_bytes([bytes[8], bytes[9]]) as usize, 10)
+    } else {
+        (u32::from_le_bytes(bytes[8..12].try_into()?) as usize, 12)
+    };
+    let header = std::str::from_utf8(&bytes[start..start + hlen])?;
+    if !header.contains("'<f4'") || header.contains("'fortran_order': True") {
+        bail!("{}: expected C-order float32, header {header}", path.display());
+    }
+    let shape =
+        header.split("'shape': (").nth(1).and_then(|s| s.split(')').next()).context("no shape in .npy header")?;
+    let dims: Vec<usize> =
+        shape.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse()).collect::<Result<_, _>>()?;
+    let [rows, cols] = dims[..] else { bail!("{}: expected a 2-D array, shape ({shape})", path.display()) };
+    let data: Vec<f32> =
+        bytes[start + hlen..].chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().expect("4 bytes"))).collect();
+    if data.len() != rows * cols {
+        bail!("{}: {} values for shape ({rows}, {cols})", path.display(), data.len());
+    }
+    Ok((data, rows, cols))
+}
+
+/// Side by side with `../shared/bench/peers.py affinity` (implicit ALS, tuned by its grid) on the
+/// same interactions and the same per-brand split; see README "Affinity benchmark".
+pub fn affinity(
+    data: &Path,
+    out: &Path,
+    python: &Path,
+    peers: &Path,
+    params: &crate::affinity::AffinityParams,
+) -> Result<()> {
+    use crate::affinity::AffinityModel;
+    use crate::evaluate::{graded_ndcg, ranking_metrics, top_k};
+    use std::collections::{BTreeMap, HashMap, HashSet};
+
+    std::fs::create_dir_all(out)?;
+    let (ds, _) = crate::dataset::load(data, &Default::default())?;
+    let truth = crate::sim::truth::Truth::load(data, &ds)?;
+    let c = &ds.campaigns;
+    let all: Vec<usize> = (0..c.len()).collect();
+    // Relevance as kolrec's eval defines it: the post beat the market on the objective.
+    let market = crate::affinity::outcome::Market::measure(c, &all, params.objective);
+    let y: Vec<f32> = (0..c.len()).map(|r| market.target(c, r, params.alpha).map_or(f32::NAN, |t| t.0)).collect();
+    // Unique, order-preserving timestamps: peers breaks ts ties at random, which no one can replay.
+    let ts = |r: usize| i64::from(c.date[r]) * 100_000_000 + r as i64;
+
+    let inter = out.join("interactions.csv");
+    let mut text = String::from("user,item,weight,ts\n");
+    for (r, w) in y.iter().enumerate().filter(|(_, w)| w.is_finite()) {
+        let (b, i) = (&ds.brands.id[c.brand[r] as usize], &ds.influencers.id[c.influencer[r] as usize]);
+        text.push_str(&format!("{b},{i},{w},{}\n", ts(r)));
+    }
+    std::fs::write(&inter, text)?;
+
+    // peers.py's split, replayed: rows with weight > 0 only; per brand the latest
+    // floor(0.2·n + 0.5) rows by ts are test; test pairs already in train are dropped.
+    let pos: Vec<usize> = (0..c.len()).filter(|&r| y[r] > 0.0).collect();
+    let mut by_brand: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for &r in &pos {
+        by_brand.entry(c.brand[r]).or_default().push(r);
+    }
+    let mut test_start: HashMap<u32, i64> = HashMap::new();
+    let mut train_pos: HashMap<u32, HashSet<usize>> = HashMap::new();
+    let mut test_pos: HashMap<u32, HashSet<usize>> = HashMap::new();
+    for (&b, rows) in by_brand.iter_mut() {
+        rows.sort_by_key(|&r| ts(r));
+        let n_test = ((0.2 * rows.len() as f64) + 0.5).floor() as usize;
+        let cut = rows.len() - n_test;
+        let train: HashSet<usize> = rows[..cut].iter().map(|&r| c.influencer[r] as usize).collect();
+        let test: HashSet<usize> =
+            rows[cut..].iter().map(|&r| c.influencer[r] as usize).filter(|i| !train.contains(i)).collect();
+        if let Some(&first) = rows.get(cut) {
+            test_start.insert(b, ts(first));
+        }
+        train_pos.insert(b, train);
+        if !test.is_empty() {
+            test_pos.insert(b, test);
+        }
+    }
+    // kolrec also learns from below-market posts (which peers cannot use), but only from the past
+    // of each brand's test period.
+    let kol_rows: Vec<usize> =
+        (0..c.len()).filter(|&r| test_start.get(&c.brand[r]).is_none_or(|&t| ts(r) < t)).collect();
+    let t0 = std::time::Instant::now();
+    let (model, _) = AffinityModel::fit(&ds, &kol_rows, params)?;
+    let kol_seconds = t0.elapsed().as_secs_f64();
+
+    println!("running peers.py affinity (implicit ALS grid, popularity) on {}", inter.display());
+    let peers_json = out.join("peers_affinity.json");
+    let status = Command::new(python)
+        .arg(peers)
+        .args(["affinity", "--interactions"])
+        .arg(&inter)
+        .arg("--out")
+        .arg(&peers_json)
+        .args(["--factors", &params.factors.to_string(), "--epochs", &params.iterations.to_string()])
+        .args(["--k", "10", "--threads", "2", "--models", "pop,als"])
+        .status()
+        .with_context(|| format!("running {} {}", python.display(), peers.display()))?;
+    if !status.success() {
+        bail!("peers.py affinity failed ({status})");
+    }
+    let pj: serde_json::Value = serde_json::from_slice(&std::fs::read(&peers_json)?)?;
+    let als = pj["models"]
+        .as_array()
+        .and_then(|r| r.iter().find(|m| m["name"] == "implicit-als"))
+        .context("no implicit-als result")?;
+    let (uf, nu, k1) = read_npy_f32(Path::new(als["factors_dumped"]["users"].as_str().context("users path")?))?;
+    let (itf, nit, k2) = read_npy_f32(Path::new(als["factors_dumped"]["items"].as_str().context("items path")?))?;
+    anyhow::ensure!(k1 == k2, "ALS factor sizes differ");
+    // peers indexes users and items by their sorted unique IDs among the rows it kept.
+    let mut users: Vec<&str> = pos.iter().map(|&r| ds.brands.id[c.brand[r] as usize].as_str()).collect();
+    users.sort_unstable();
+    users.dedup();
+    let mut items: Vec<&str> = pos.iter().map(|&r| ds.influencers.id[c.influencer[r] as usize].as_str()).collect();
+    items.sort_unstable();
+    items.dedup();
+    anyhow::ensure!(users.len() == nu && items.len() == nit, "ALS factors do not match the interactions");
+    let bidx = ds.brands.index();
+    let iidx = ds.influencers.index();
+    let ni = ds.influencers.len();
+    let mut als_item = vec![None; ni];
+    for (k, id) in items.iter().enumerate() {
+        als_item[iidx[id] as usize] = Some(k);
+    }
+    let mut als_user = vec![None; ds.brands.len()];
+    for (k, id) in users.iter().enumerate() {
+        als_user[bidx[id] as usize] = Some(k);
+    }
+    let in_universe: Vec<bool> = als_item.iter().map(Option::is_some).collect();
+
+    let brands: Vec<u32> = test_pos.keys().copied().collect();
+    let mut rows_out = Vec::new();
+    for name in ["kolrec", "implicit-als"] {
+        let (mut rec, mut ndcg, mut map, mut oracle, mut n, mut on) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+        for &b in &brands {
+            let bu = b as usize;
+            let mut s = vec![f32::NEG_INFINITY; ni];
+            match name {
+                "kolrec" => model.score_all(model.brand_vector(bu), &mut s),
+                _ => {
+                    let Some(u) = als_user[bu] else { continue };
+                    let uv = &uf[u * k1..(u + 1) * k1];
+                    for (i, item) in als_item.iter().enumerate() {
+                        if let Some(it) = item {
+                            s[i] = crate::affinity::dot(uv, &itf[it * k1..(it + 1) * k1]);
+                        }
+                    }
+                }
+            }
+            let seen = &train_pos[&b];
+            // Held-out picks, over peers' catalogue (creators with a positive row).
+            let top = top_k(&s, |i| in_universe[i] && !seen.contains(&i), 10);
+            let (r, nd, m) = ranking_metrics(&top, &test_pos[&b], 10);
+            rec += r;
+            ndcg += nd;
+            map += m;
+            n += 1.0;
+            // Oracle NDCG@10 over the whole catalogue (ALS cannot score creators it never saw).
+            if let Some(t) = &truth {
+                let allowed = |i: usize| !seen.contains(&i);
+                let top = top_k(&s, |i| allowed(i) && s[i].is_finite(), 10);
+                let gain: Vec<f64> = (0..ni).map(|i| t.value(params.objective, bu, i)).collect();
+                let cands: Vec<usize> = (0..ni).filter(|&i| allowed(i)).collect();
+                oracle += graded_ndcg(&top, &gain, &cands, 10);
+                on += 1.0;
+            }
+        }
+        rows_out.push((name, rec / n, ndcg / n, map / n, if on > 0.0 { oracle / on } else { f64::NAN }));
+    }
+    let peers_m = &als["metrics"];
+    let als_seconds = als["train_seconds"].as_f64().unwrap_or(f64::NAN);
+    println!(
+        "\nsame interactions ({} rows kept by peers), same per-brand split, {} brands with held-out pairs",
+        pos.len(),
+        brands.len()
+    );
+    println!("{:<14} {:>10} {:>9} {:>8} {:>16}", "model", "recall@10", "ndcg@10", "map@10", "oracle ndcg@10");
+    for (name, r, nd, m, o) in &rows_out {
+        println!("{name:<14} {r:>10.4} {nd:>9.4} {m:>8.4} {o:>16.4}");
+    }
+    println!(
+        "peers.py's own numbers for implicit-als: recall@10 {:.4}, ndcg@10 {:.4}, map@10 {:.4} (params {})",
+        peers_m["recall@10"].as_f64().unwrap_or(f64::NAN),
+        peers_m["ndcg@10"].as_f64().unwrap_or(f64::NAN),
+        peers_m["map@10"].as_f64().unwrap_or(f64::NAN),
+        als["params"]
+    );
+    println!(
+        "training time, {} factors, {} iterations: kolrec {:.2}s on {} rows (incl. below-market posts) vs implicit ALS {:.2}s on its train split: ratio {:.2}",
+        params.factors,
+        params.iterations,
+        kol_seconds,
+        kol_rows.len(),
+        als_seconds,
+        kol_seconds / als_seconds
+    );
+    let summary = serde_json::json!({
+        "interactions": inter, "brands_evaluated": brands.len(),
+        "models": rows_out.iter().map(|(n, r, nd, m, o)| serde_json::json!({"name": n, "recall@10": r, "ndcg@10": nd, "map@10": m, "oracle_ndcg@10": o})).collect::<Vec<_>>(),
+        "peers_reported": peers_m, "kolrec_train_seconds": kol_seconds, "als_train_seconds": als_seconds,
+    });
+    std::fs::write(out.join("affinity_bench.json"), serde_json::to_string_pretty(&summary)?)?;
+    println!("written: {}", out.join("affinity_bench.json").display());
+    Ok(())
+}

@@ -7,10 +7,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::affinity::{AffinityModel, AffinityParams};
+use crate::contract::Objective;
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
+use crate::evaluate::{self, EvalConfig};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
 use crate::import::{self, ImportConfig};
+use crate::model_dir::{self, DataInfo};
 use crate::parse::iso_date;
 use crate::sim::{self, SimParams};
 use crate::table::Format;
@@ -32,8 +36,101 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Turn a messy influencer list (CSV or Parquet) into the contract's influencers table.
     Import(ImportArgs),
+    /// Train the affinity model on a dataset into a model directory.
+    Train(TrainArgs),
+    /// Evaluate on a time split: refit with the model's parameters before the cutoff, test after.
+    Eval(EvalArgs),
     /// Measure throughput and peak memory (prints figures; see README).
     Bench(BenchArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ObjectiveArg {
+    Reach,
+    Engagement,
+    Conversion,
+}
+
+impl From<ObjectiveArg> for Objective {
+    fn from(o: ObjectiveArg) -> Objective {
+        match o {
+            ObjectiveArg::Reach => Objective::Reach,
+            ObjectiveArg::Engagement => Objective::Engagement,
+            ObjectiveArg::Conversion => Objective::Conversion,
+        }
+    }
+}
+
+/// Affinity hyperparameters; defaults and ranges in `AffinityParams` and the README.
+#[derive(Args, Debug, Clone)]
+pub struct AffinityArgs {
+    /// What a collaboration is worth: impressions, clicks or revenue per unit cost.
+    #[arg(long, value_enum, default_value = "engagement")]
+    pub objective: ObjectiveArg,
+    #[arg(long, default_value_t = 64)]
+    pub factors: usize,
+    #[arg(long, default_value_t = 15)]
+    pub iterations: usize,
+    #[arg(long, default_value_t = 20.0)]
+    pub regularization: f64,
+    #[arg(long, default_value_t = 1.0)]
+    pub prior_regularization: f64,
+    #[arg(long, default_value_t = 10.0)]
+    pub alpha: f64,
+    #[arg(long, default_value_t = 0.05)]
+    pub implicit_weight: f64,
+    #[arg(long, default_value_t = 3)]
+    pub cg_steps: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+impl AffinityArgs {
+    pub fn params(&self) -> Result<AffinityParams> {
+        let p = AffinityParams {
+            objective: self.objective.into(),
+            factors: self.factors,
+            iterations: self.iterations,
+            regularization: self.regularization,
+            prior_regularization: self.prior_regularization,
+            alpha: self.alpha,
+            implicit_weight: self.implicit_weight,
+            cg_steps: self.cg_steps,
+            seed: self.seed,
+        };
+        p.check()?;
+        Ok(p)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Model directory (created if needed).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub affinity: AffinityArgs,
+    /// Quarantine bad input rows (into OUT/rejected.csv) instead of failing.
+    #[arg(long)]
+    pub lenient: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub data: PathBuf,
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Share of the campaign time span held out at the end.
+    #[arg(long, default_value_t = 0.2)]
+    pub holdout: f64,
+    /// Bootstrap resamples for the 95% intervals (0: none).
+    #[arg(long, default_value_t = 1000)]
+    pub bootstrap: usize,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -121,6 +218,20 @@ pub struct BenchArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum BenchWhat {
+    /// kolrec vs implicit ALS (../shared/bench/peers.py) on the same interactions and split.
+    Affinity {
+        #[arg(long, default_value = "datasets/sample")]
+        data: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/affinity")]
+        out: PathBuf,
+        /// Python with the peers' packages (see ../shared/bench/README.md).
+        #[arg(long, default_value_os_t = default_peers_python())]
+        python: PathBuf,
+        #[arg(long, default_value = "../shared/bench/peers.py")]
+        peers: PathBuf,
+        #[command(flatten)]
+        affinity: AffinityArgs,
+    },
     /// Generate and load (validate) throughput and peak memory.
     Data {
         /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.
@@ -141,8 +252,13 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Generate(a) => generate(a),
         Command::Validate(a) => validate(a),
         Command::Import(a) => import_list(a),
+        Command::Train(a) => train(a),
+        Command::Eval(a) => eval(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
+            BenchWhat::Affinity { data, out, python, peers, affinity } => {
+                crate::bench::affinity(&data, &out, &python, &peers, &affinity.params()?)
+            }
         },
     }
 }
@@ -260,4 +376,93 @@ fn import_list(a: ImportArgs) -> Result<()> {
     let report = import::import(&cfg)?;
     println!("{report}");
     Ok(())
+}
+
+/// Load a dataset for a command, quarantining bad rows into `rejected` when lenient.
+pub fn load_data(dir: &Path, lenient: bool, rejected: &Path) -> Result<dataset::Dataset> {
+    require_dir(dir, "--data")?;
+    let (ds, report) = dataset::load(dir, &LoadOptions { lenient, max_shown: 20 })?;
+    if !report.rejected.is_empty() {
+        dataset::write_rejected(&report.rejected, rejected)?;
+        eprintln!("{} bad row(s) quarantined into {}", report.rejected.len(), rejected.display());
+    }
+    Ok(ds)
+}
+
+/// Train the affinity model on every campaign row and save it with its manifest.
+pub fn train_into(data: &Path, out: &Path, params: &AffinityParams, lenient: bool) -> Result<model_dir::Manifest> {
+    let ds = load_data(data, lenient, &out.join("rejected.csv"))?;
+    let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
+    let (model, report) = AffinityModel::fit(&ds, &rows, params)?;
+    let info = DataInfo::of(data, &ds).with_context(|| format!("fingerprinting {}", data.display()))?;
+    Ok(model_dir::save_affinity(out, &model, &report, info)?)
+}
+
+fn train(a: TrainArgs) -> Result<()> {
+    let params = a.affinity.params()?;
+    require_dir(&a.data, "--data")?;
+    let m = train_into(&a.data, &a.out, &params, a.lenient)?;
+    let e = m.affinity.as_ref().expect("just trained");
+    let t = &e.train;
+    println!(
+        "trained affinity model ({} objective, {} factors) on {} campaign rows ({} without the objective's outcome), {} pairs, {} warm brands, {} warm influencers in {:.1}s",
+        params.objective,
+        params.factors,
+        t.rows_used,
+        t.rows_without_objective,
+        t.pairs,
+        t.warm_brands,
+        t.warm_influencers,
+        t.seconds
+    );
+    println!(
+        "objective {:.1} -> {:.1} over {} sweeps",
+        t.objective_history[0],
+        t.objective_history.last().copied().unwrap_or(f64::NAN),
+        t.objective_history.len() - 1
+    );
+    println!(
+        "model: {} ({} bytes), manifest: {}",
+        a.out.join(&e.file).display(),
+        e.bytes,
+        a.out.join(model_dir::MANIFEST_FILE).display()
+    );
+    Ok(())
+}
+
+/// Evaluate with a model directory's parameters and record the summary in its manifest.
+pub fn eval_model(data: &Path, model: &Path, cfg: &EvalConfig) -> Result<evaluate::EvalReport> {
+    // Loading verifies the model file; evaluation then refits with its parameters on the past only.
+    let (trained, mut manifest) = model_dir::load_affinity(model)?;
+    let params = trained.params.clone();
+    drop(trained);
+    let ds = load_data(data, false, &model.join("rejected.csv"))?;
+    let truth = crate::sim::truth::Truth::load(data, &ds)?;
+    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, cfg)?;
+    let json = serde_json::to_value(&report)?;
+    let path = model.join("eval.json");
+    crate::fsutil::atomic_write(&path, serde_json::to_string_pretty(&json)?.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))?;
+    manifest.evaluation = Some(json);
+    model_dir::write_manifest(model, &manifest)?;
+    Ok(report)
+}
+
+fn eval(a: EvalArgs) -> Result<()> {
+    let cfg = EvalConfig { holdout: a.holdout, bootstrap: a.bootstrap, ..EvalConfig::default() };
+    if !(a.holdout > 0.0 && a.holdout < 1.0) {
+        return Err(evaluate::EvalError::Holdout(a.holdout).into());
+    }
+    let report = eval_model(&a.data, &a.model, &cfg)?;
+    if a.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!("{report}");
+        println!("\nwritten: {}", a.model.join("eval.json").display());
+    }
+    Ok(())
+}
+
+fn default_peers_python() -> PathBuf {
+    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cache/kolrec-peers/bin/python")
 }

@@ -6,8 +6,10 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::affinity::AffinityParams;
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
+use crate::evaluate::EvalConfig;
 use crate::sim::{self, SimParams};
 
 pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
@@ -15,14 +17,14 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let t0 = Instant::now();
     let data_dir = match data {
         Some(d) => {
-            println!("[1/2] using dataset {}", d.display());
+            println!("[1/4] using dataset {}", d.display());
             d.to_path_buf()
         }
         None => {
             let dir = out.join("data");
             let p = SimParams::default();
             println!(
-                "[1/2] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
+                "[1/4] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
                 p.seed,
                 p.brands,
                 p.influencers,
@@ -34,18 +36,47 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
             dir
         }
     };
-    println!("[2/2] validating {} against the data contract", data_dir.display());
+    println!("[2/4] validating {} against the data contract", data_dir.display());
     let (ds, report) = dataset::load(&data_dir, &LoadOptions::default())?;
     for (t, s) in &report.tables {
         println!("      {:<20} {:>8} rows  {}", t.name(), s.rows_kept, s.file.display());
     }
     println!();
     println!("{}", Summary::of(&ds));
+    drop(ds);
+
+    let model = out.join("model");
+    let params = AffinityParams::default();
+    println!(
+        "\n[3/4] training the affinity model ({} objective, {} factors) into {}",
+        params.objective,
+        params.factors,
+        model.display()
+    );
+    let m = crate::cli::train_into(&data_dir, &model, &params, false)?;
+    let t = &m.affinity.as_ref().expect("just trained").train;
+    println!(
+        "      {} pairs from {} campaign rows, {} warm brands, {} warm influencers; objective {:.0} -> {:.0}; {:.1}s",
+        t.pairs,
+        t.rows_used,
+        t.warm_brands,
+        t.warm_influencers,
+        t.objective_history[0],
+        t.objective_history.last().copied().unwrap_or(f64::NAN),
+        t.seconds
+    );
+    println!("\n[4/4] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
+    let report = crate::cli::eval_model(&data_dir, &model, &EvalConfig { bootstrap: 200, ..EvalConfig::default() })?;
+    println!("{report}");
+    println!("(held-out metrics count only pairs brands actually tried; the true outcomes score every creator)");
     println!();
     println!("done in {:.1}s. Files:", t0.elapsed().as_secs_f64());
     println!("  dataset       {}", data_dir.display());
     if data.is_none() {
         println!("  ground truth  {}", data_dir.join("truth").display());
     }
+    println!("  model         {}", model.join(crate::model_dir::AFFINITY_FILE).display());
+    println!("  manifest      {}", model.join(crate::model_dir::MANIFEST_FILE).display());
+    println!("  evaluation    {}", model.join("eval.json").display());
     Ok(())
 }

@@ -5,14 +5,18 @@
 //! `table` (files), `dataset` (typed, validated data), `report` (problems), `import` (messy
 //! lists), `sim` (market simulator), `describe` (dataset summaries), `cli` (commands).
 
+pub mod affinity;
+pub mod artifact;
 pub mod bench;
 pub mod cli;
 pub mod contract;
 pub mod dataset;
 pub mod demo;
 pub mod describe;
+pub mod evaluate;
 pub mod fsutil;
 pub mod import;
+pub mod model_dir;
 pub mod parse;
 pub mod progress;
 pub mod report;

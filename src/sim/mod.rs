@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod followers;
 pub mod market;
+pub mod truth;
 pub mod world;
 
 use std::fs;

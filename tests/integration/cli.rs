@@ -86,6 +86,8 @@ fn demo_runs_and_says_where_files_went() {
     let text = stdout(&o);
     assert!(text.contains("ground truth") && text.contains(out.to_str().unwrap()), "{text}");
     assert!(out.join("data/campaigns.parquet").is_file());
+    assert!(text.contains("true outcomes, warm_brands") && text.contains("kolrec vs own picks"), "{text}");
+    assert!(out.join("model/affinity.bin").is_file() && out.join("model/eval.json").is_file());
 }
 
 #[test]

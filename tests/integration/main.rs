@@ -3,5 +3,6 @@
 mod cli;
 mod common;
 mod import_real;
+mod model;
 mod sample;
 mod validate;

@@ -1,0 +1,437 @@
+//! The solver: biased alternating least squares on signed outcome targets, where every brand and
+//! creator embedding is pulled toward a ridge projection of its features (a "feature prior").
+//!
+//! Objective, with `s(b, i) = u_b·v_i + β_b + β_i`:
+//!
+//! ```text
+//! L = Σ_observed c (y − s)²  +  w0 Σ_unobserved s²
+//!   + λ Σ_b ‖[u_b, β_b] − P x_b‖²  +  λ Σ_i ‖[v_i, β_i] − Q x_i‖²  +  λν (‖P‖² + ‖Q‖²)
+//! ```
+//!
+//! Unobserved pairs count as "average outcome" with a small weight `w0` (the implicit-feedback
+//! term, computed through Gram matrices, never by visiting them). Each sweep solves one side with
+//! the other fixed — conjugate gradient warm-started from the current vector for entities with
+//! observations, a shared Cholesky factor for those without — then refits the prior by ridge
+//! regression on the observed entities and re-solves the unobserved ones from it. Each step
+//! minimises (or, for truncated CG, decreases) its part of `L`; the prior refit is exact for the
+//! observed entities' terms, so `L` does not rise beyond what the unobserved ones' `w0` coupling
+//! allows (tested to stay within 0.1% per sweep).
+
+use rayon::prelude::*;
+
+/// Pairs in compressed-row form: for each row entity, its columns, targets and confidences.
+#[derive(Clone, Debug, Default)]
+pub struct Csr {
+    pub indptr: Vec<usize>,
+    pub idx: Vec<u32>,
+    pub y: Vec<f32>,
+    pub c: Vec<f32>,
+}
+
+impl Csr {
+    /// Build from `(row, col, y, c)` tuples.
+    pub fn build(n_rows: usize, pairs: impl Iterator<Item = (u32, u32, f32, f32)> + Clone) -> Csr {
+        let mut counts = vec![0usize; n_rows + 1];
+        for (r, ..) in pairs.clone() {
+            counts[r as usize + 1] += 1;
+        }
+        for k in 0..n_rows {
+            counts[k + 1] += counts[k];
+        }
+        let nnz = counts[n_rows];
+        let mut next = counts.clone();
+        let (mut idx, mut y, mut c) = (vec![0u32; nnz], vec![0f32; nnz], vec![0f32; nnz]);
+        for (r, col, yy, cc) in pairs {
+            let at = next[r as usize];
+            next[r as usize] += 1;
+            idx[at] = col;
+            y[at] = yy;
+            c[at] = cc;
+        }
+        Csr { indptr: counts, idx, y, c }
+    }
+
+    pub fn rows(&self) -> usize {
+        self.indptr.len() - 1
+    }
+
+    pub fn nnz(&self) -> usize {
+        self.idx.len()
+    }
+
+    fn row(&self, r: usize) -> std::ops::Range<usize> {
+        self.indptr[r]..self.indptr[r + 1]
+    }
+}
+
+/// Solver settings (already checked by `AffinityParams::check`).
+#[derive(Clone, Copy, Debug)]
+pub struct Hyper {
+    /// Core factors `k`; vectors stored per entity have `k + 1` values (the last is the bias).
+    pub k: usize,
+    pub lambda: f64,
+    /// Ridge strength of the priors relative to `lambda`.
+    pub nu: f64,
+    /// Absolute weight of an unobserved pair.
+    pub w0: f64,
+    pub cg_steps: usize,
+}
+
+/// `(z, o)` of entity `j` seen from the other side: `z = [core, 1]`, `o = bias`.
+#[inline]
+fn z_dot(other: &[f32], j: usize, d: usize, p: &[f64]) -> f64 {
+    let v = &other[j * d..j * d + d - 1];
+    v.iter().zip(p).map(|(a, b)| f64::from(*a) * b).sum::<f64>() + p[d - 1]
+}
+
+#[inline]
+fn z_axpy(other: &[f32], j: usize, d: usize, scale: f64, out: &mut [f64]) {
+    let v = &other[j * d..j * d + d - 1];
+    for (o, a) in out.iter_mut().zip(v) {
+        *o += scale * f64::from(*a);
+    }
+    out[d - 1] += scale;
+}
+
+/// Σ_j z_j z_jᵀ, Σ_j o_j z_j and Σ_j o_j² over every entity of a side.
+pub struct Gram {
+    pub g: Vec<f64>,
+    pub h: Vec<f64>,
+    pub oo: f64,
+}
+
+pub fn gram(other: &[f32], d: usize) -> Gram {
+    let n = other.len() / d;
+    let zero = || (vec![0.0f64; d * d], vec![0.0f64; d], 0.0f64);
+    let (g, h, oo) = (0..n)
+        .into_par_iter()
+        .fold(zero, |(mut g, mut h, mut oo), j| {
+            let v = &other[j * d..(j + 1) * d];
+            let o = f64::from(v[d - 1]);
+            let z = |t: usize| if t == d - 1 { 1.0 } else { f64::from(v[t]) };
+            for a in 0..d {
+                let za = z(a);
+                h[a] += o * za;
+                for b in a..d {
+                    g[a * d + b] += za * z(b);
+                }
+            }
+            oo += o * o;
+            (g, h, oo)
+        })
+        .reduce(zero, |(mut g1, mut h1, o1), (g2, h2, o2)| {
+            g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
+            h1.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);
+            (g1, h1, o1 + o2)
+        });
+    let mut g = g;
+    for a in 0..d {
+        for b in 0..a {
+            g[a * d + b] = g[b * d + a];
+        }
+    }
+    Gram { g, h, oo }
+}
+
+/// In-place Cholesky factor (lower) of a symmetric positive-definite `n × n` matrix.
+pub fn cholesky(m: &mut [f64], n: usize) -> bool {
+    for j in 0..n {
+        let mut s = m[j * n + j];
+        for k in 0..j {
+            s -= m[j * n + k] * m[j * n + k];
+        }
+        if s <= 0.0 || !s.is_finite() {
+            return false;
+        }
+        let s = s.sqrt();
+        m[j * n + j] = s;
+        for i in j + 1..n {
+            let mut t = m[i * n + j];
+            for k in 0..j {
+                t -= m[i * n + k] * m[j * n + k];
+            }
+            m[i * n + j] = t / s;
+        }
+    }
+    true
+}
+
+/// Solve `L Lᵀ x = b` in place with a factor from [`cholesky`].
+pub fn cholesky_solve(l: &[f64], n: usize, b: &mut [f64]) {
+    for i in 0..n {
+        let mut t = b[i];
+        for k in 0..i {
+            t -= l[i * n + k] * b[k];
+        }
+        b[i] = t / l[i * n + i];
+    }
+    for i in (0..n).rev() {
+        let mut t = b[i];
+        for k in i + 1..n {
+            t -= l[k * n + i] * b[k];
+        }
+        b[i] = t / l[i * n + i];
+    }
+}
+
+/// `w0·G + λ·I`, factored: the system of an entity with no observations.
+fn base_factor(gr: &Gram, d: usize, hp: &Hyper) -> Vec<f64> {
+    let mut m: Vec<f64> = gr.g.iter().map(|x| hp.w0 * x).collect();
+    for a in 0..d {
+        m[a * d + a] += hp.lambda;
+    }
+    assert!(cholesky(&mut m, d), "w0·G + λI is positive definite for λ > 0");
+    m
+}
+
+/// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`.
+pub fn cold_solve(factor: &[f64], gr: &Gram, d: usize, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
+    let mut b: Vec<f64> = prior.iter().zip(&gr.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
+    cholesky_solve(factor, d, &mut b);
+    for (o, x) in out.iter_mut().zip(&b) {
+        *o = *x as f32;
+    }
+}
+
+/// The cold-start system of one side, kept in the model so that new entities are embedded exactly
+/// like the never-observed ones were in training.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct ColdSystem {
+    pub factor: Vec<f64>,
+    pub h: Vec<f64>,
+}
+
+/// Re-solve only the entities without observations (after their prior moved).
+pub fn solve_cold(this: &mut [f32], other: &[f32], adj: &Csr, priors: &[f32], hp: &Hyper) {
+    let d = hp.k + 1;
+    let gr = gram(other, d);
+    let factor = base_factor(&gr, d, hp);
+    this.par_chunks_mut(d).enumerate().filter(|(e, _)| adj.row(*e).is_empty()).for_each(|(e, a)| {
+        cold_solve(&factor, &gr, d, hp, &priors[e * d..(e + 1) * d], a);
+    });
+}
+
+/// Solve every entity of one side with the other side fixed.
+pub fn solve_side(this: &mut [f32], other: &[f32], adj: &Csr, priors: &[f32], hp: &Hyper) -> ColdSystem {
+    let d = hp.k + 1;
+    let gr = gram(other, d);
+    let factor = base_factor(&gr, d, hp);
+    this.par_chunks_mut(d).enumerate().for_each(|(e, a)| {
+        let prior = &priors[e * d..(e + 1) * d];
+        let range = adj.row(e);
+        if range.is_empty() {
+            cold_solve(&factor, &gr, d, hp, prior, a);
+            return;
+        }
+        // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
+        let mut rhs: Vec<f64> = prior.iter().zip(&gr.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
+        for t in range.clone() {
+            let j = adj.idx[t] as usize;
+            let (c, y) = (f64::from(adj.c[t]), f64::from(adj.y[t]));
+            let o = f64::from(other[j * d + d - 1]);
+            z_axpy(other, j, d, c * y - (c - hp.w0) * o, &mut rhs);
+        }
+        let apply = |p: &[f64], out: &mut [f64]| {
+            for a in 0..d {
+                let row = &gr.g[a * d..(a + 1) * d];
+                out[a] = hp.w0 * row.iter().zip(p).map(|(g, x)| g * x).sum::<f64>() + hp.lambda * p[a];
+            }
+            for t in range.clone() {
+                let j = adj.idx[t] as usize;
+                let s = (f64::from(adj.c[t]) - hp.w0) * z_dot(other, j, d, p);
+                z_axpy(other, j, d, s, out);
+            }
+        };
+        let mut x: Vec<f64> = a.iter().map(|&v| f64::from(v)).collect();
+        let mut ax = vec![0.0; d];
+        apply(&x, &mut ax);
+        let mut r: Vec<f64> = rhs.iter().zip(&ax).map(|(b, q)| b - q).collect();
+        let mut p = r.clone();
+        let mut rr: f64 = r.iter().map(|v| v * v).sum();
+        let mut ap = vec![0.0; d];
+        for _ in 0..hp.cg_steps {
+            if rr < 1e-20 {
+                break;
+            }
+            apply(&p, &mut ap);
+            let pap: f64 = p.iter().zip(&ap).map(|(u, v)| u * v).sum();
+            if pap <= 0.0 {
+                break;
+            }
+            let step = rr / pap;
+            for t in 0..d {
+                x[t] += step * p[t];
+                r[t] -= step * ap[t];
+            }
+            let rr_new: f64 = r.iter().map(|v| v * v).sum();
+            let beta = rr_new / rr;
+            rr = rr_new;
+            for t in 0..d {
+                p[t] = r[t] + beta * p[t];
+            }
+        }
+        for (o, v) in a.iter_mut().zip(&x) {
+            *o = *v as f32;
+        }
+    });
+    ColdSystem { factor, h: gr.h }
+}
+
+/// Ridge fit of the prior projection over the entities with observations:
+/// `P = argmin λ Σ_{e observed} ‖a_e − P x_e‖² + λν ‖P‖²`, stored as `d × f`, row-major.
+///
+/// Entities without observations sit at (a shrunk copy of) their own prior; fitting on them would
+/// only tie `P` to its previous value, so they are left out and re-solved from the new `P`.
+pub fn fit_prior(factors: &[f32], features: &[f32], observed: &[bool], d: usize, f: usize, nu: f64) -> Vec<f32> {
+    let n = factors.len() / d;
+    let zero = || (vec![0.0f64; f * f], vec![0.0f64; f * d]);
+    let (mut xtx, xta) = (0..n)
+        .into_par_iter()
+        .filter(|&e| observed[e])
+        .fold(zero, |(mut xtx, mut xta), e| {
+            let x = &features[e * f..(e + 1) * f];
+            let a = &factors[e * d..(e + 1) * d];
+            for (p, &xp) in x.iter().enumerate() {
+                if xp == 0.0 {
+                    continue;
+                }
+                let xp = f64::from(xp);
+                for (q, &xq) in x.iter().enumerate().skip(p) {
+                    xtx[p * f + q] += xp * f64::from(xq);
+                }
+                for (t, &av) in a.iter().enumerate() {
+                    xta[p * d + t] += xp * f64::from(av);
+                }
+            }
+            (xtx, xta)
+        })
+        .reduce(zero, |(mut a1, mut b1), (a2, b2)| {
+            a1.iter_mut().zip(&a2).for_each(|(x, y)| *x += y);
+            b1.iter_mut().zip(&b2).for_each(|(x, y)| *x += y);
+            (a1, b1)
+        });
+    for p in 0..f {
+        for q in 0..p {
+            xtx[p * f + q] = xtx[q * f + p];
+        }
+        xtx[p * f + p] += nu;
+    }
+    assert!(cholesky(&mut xtx, f), "XᵀX + νI is positive definite for ν > 0");
+    let mut prior = vec![0.0f32; d * f];
+    let mut col = vec![0.0f64; f];
+    for t in 0..d {
+        for p in 0..f {
+            col[p] = xta[p * d + t];
+        }
+        cholesky_solve(&xtx, f, &mut col);
+        for p in 0..f {
+            prior[t * f + p] = col[p] as f32;
+        }
+    }
+    prior
+}
+
+/// `P x_e` for every entity: `n × d`.
+pub fn project(prior: &[f32], features: &[f32], d: usize, f: usize) -> Vec<f32> {
+    let n = features.len() / f;
+    let mut out = vec![0.0f32; n * d];
+    out.par_chunks_mut(d).enumerate().for_each(|(e, o)| project_one(prior, &features[e * f..(e + 1) * f], d, f, o));
+    out
+}
+
+pub fn project_one(prior: &[f32], x: &[f32], d: usize, f: usize, out: &mut [f32]) {
+    for (t, o) in out.iter_mut().enumerate().take(d) {
+        *o = prior[t * f..(t + 1) * f].iter().zip(x).map(|(p, v)| p * v).sum();
+    }
+}
+
+/// Score of brand vector `a` and creator vector `b` (both `k + 1` long, bias last).
+#[inline]
+pub fn pair_score(a: &[f32], b: &[f32]) -> f64 {
+    let d = a.len();
+    a[..d - 1].iter().zip(&b[..d - 1]).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum::<f64>()
+        + f64::from(a[d - 1])
+        + f64::from(b[d - 1])
+}
+
+/// The full objective `L` (see the module docs).
+#[allow(clippy::too_many_arguments)]
+pub fn objective(
+    brands: &[f32],
+    infl: &[f32],
+    by_brand: &Csr,
+    brand_priors: &[f32],
+    infl_priors: &[f32],
+    p_brand: &[f32],
+    p_infl: &[f32],
+    hp: &Hyper,
+) -> f64 {
+    let d = hp.k + 1;
+    let gr = gram(infl, d);
+    // Brand vectors as the brand solve sees them: s = aᵀz + o with a = [u, β_b].
+    let obs_and_all: (f64, f64) = (0..by_brand.rows())
+        .into_par_iter()
+        .map(|b| {
+            let a = &brands[b * d..(b + 1) * d];
+            let af: Vec<f64> = a.iter().map(|&v| f64::from(v)).collect();
+            let mut all = 2.0 * af.iter().zip(&gr.h).map(|(x, h)| x * h).sum::<f64>() + gr.oo;
+            for p in 0..d {
+                all += af[p] * gr.g[p * d..(p + 1) * d].iter().zip(&af).map(|(g, x)| g * x).sum::<f64>();
+            }
+            let mut obs = 0.0;
+            let mut obs_sq = 0.0;
+            for t in by_brand.row(b) {
+                let i = by_brand.idx[t] as usize;
+                let s = pair_score(a, &infl[i * d..(i + 1) * d]);
+                obs += f64::from(by_brand.c[t]) * (f64::from(by_brand.y[t]) - s).powi(2);
+                obs_sq += s * s;
+            }
+            (obs, hp.w0 * (all - obs_sq))
+        })
+        .reduce(|| (0.0, 0.0), |x, y| (x.0 + y.0, x.1 + y.1));
+    let dist =
+        |v: &[f32], p: &[f32]| v.iter().zip(p).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum::<f64>();
+    let sq = |v: &[f32]| v.iter().map(|a| f64::from(*a).powi(2)).sum::<f64>();
+    obs_and_all.0
+        + obs_and_all.1
+        + hp.lambda * (dist(brands, brand_priors) + dist(infl, infl_priors))
+        + hp.lambda * hp.nu * (sq(p_brand) + sq(p_infl))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cholesky_solves_a_known_system() {
+        let mut m = vec![4.0, 2.0, 2.0, 3.0];
+        assert!(cholesky(&mut m, 2));
+        let mut b = vec![2.0, 1.0];
+        cholesky_solve(&m, 2, &mut b);
+        // [4 2; 2 3] x = [2; 1]  →  x = [0.5, 0]
+        assert!((b[0] - 0.5).abs() < 1e-12 && b[1].abs() < 1e-12);
+        let mut bad = vec![1.0, 2.0, 2.0, 1.0];
+        assert!(!cholesky(&mut bad, 2));
+    }
+
+    #[test]
+    fn csr_groups_pairs_by_row() {
+        let pairs = [(1u32, 5u32, 0.5f32, 2.0f32), (0, 3, -1.0, 1.0), (1, 2, 1.0, 1.0)];
+        let m = Csr::build(3, pairs.iter().copied());
+        assert_eq!(m.indptr, vec![0, 1, 3, 3]);
+        assert_eq!(m.idx, vec![3, 5, 2]);
+        assert_eq!(m.y, vec![-1.0, 0.5, 1.0]);
+    }
+
+    #[test]
+    fn prior_fit_recovers_a_linear_map() {
+        // a_e = P x_e exactly, with P = [[1, 2], [3, -1], [0, 1]] (d = 3, f = 2).
+        let p = [1.0f32, 2.0, 3.0, -1.0, 0.0, 1.0];
+        let xs: Vec<f32> = (0..50).flat_map(|e| [1.0, e as f32 / 10.0]).collect();
+        let a = project(&p, &xs, 3, 2);
+        let fit = fit_prior(&a, &xs, &[true; 50], 3, 2, 1e-9);
+        for (x, y) in fit.iter().zip(&p) {
+            assert!((x - y).abs() < 1e-3, "{fit:?}");
+        }
+    }
+}
