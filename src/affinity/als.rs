@@ -201,26 +201,43 @@ pub struct ColdSystem {
     pub h: Vec<f64>,
 }
 
+/// What solving one side needs from the other side: its Gram terms and the factor of the
+/// no-observation system. Computed once per half-sweep and shared by the solves that use it.
+pub struct SideSystem {
+    pub gram: Gram,
+    pub factor: Vec<f64>,
+}
+
+impl SideSystem {
+    pub fn new(other: &[f32], hp: &Hyper) -> SideSystem {
+        let d = hp.k + 1;
+        let gram = gram(other, d);
+        let factor = base_factor(&gram, d, hp);
+        SideSystem { gram, factor }
+    }
+
+    pub fn cold(&self) -> ColdSystem {
+        ColdSystem { factor: self.factor.clone(), h: self.gram.h.clone() }
+    }
+}
+
 /// Re-solve only the entities without observations (after their prior moved).
-pub fn solve_cold(this: &mut [f32], other: &[f32], adj: &Csr, priors: &[f32], hp: &Hyper) {
+pub fn solve_cold(this: &mut [f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
-    let gr = gram(other, d);
-    let factor = base_factor(&gr, d, hp);
     this.par_chunks_mut(d).enumerate().filter(|(e, _)| adj.row(*e).is_empty()).for_each(|(e, a)| {
-        cold_solve(&factor, &gr, d, hp, &priors[e * d..(e + 1) * d], a);
+        cold_solve(&sys.factor, &sys.gram, d, hp, &priors[e * d..(e + 1) * d], a);
     });
 }
 
 /// Solve every entity of one side with the other side fixed.
-pub fn solve_side(this: &mut [f32], other: &[f32], adj: &Csr, priors: &[f32], hp: &Hyper) -> ColdSystem {
+pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
-    let gr = gram(other, d);
-    let factor = base_factor(&gr, d, hp);
+    let (gr, factor) = (&sys.gram, &sys.factor);
     this.par_chunks_mut(d).enumerate().for_each(|(e, a)| {
         let prior = &priors[e * d..(e + 1) * d];
         let range = adj.row(e);
         if range.is_empty() {
-            cold_solve(&factor, &gr, d, hp, prior, a);
+            cold_solve(factor, gr, d, hp, prior, a);
             return;
         }
         // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
@@ -274,7 +291,6 @@ pub fn solve_side(this: &mut [f32], other: &[f32], adj: &Csr, priors: &[f32], hp
             *o = *v as f32;
         }
     });
-    ColdSystem { factor, h: gr.h }
 }
 
 /// Ridge fit of the prior projection over the entities with observations:
@@ -359,6 +375,7 @@ pub fn pair_score(a: &[f32], b: &[f32]) -> f64 {
 pub fn objective(
     brands: &[f32],
     infl: &[f32],
+    gr: &Gram,
     by_brand: &Csr,
     brand_priors: &[f32],
     infl_priors: &[f32],
@@ -367,7 +384,6 @@ pub fn objective(
     hp: &Hyper,
 ) -> f64 {
     let d = hp.k + 1;
-    let gr = gram(infl, d);
     // Brand vectors as the brand solve sees them: s = aᵀz + o with a = [u, β_b].
     let obs_and_all: (f64, f64) = (0..by_brand.rows())
         .into_par_iter()

@@ -88,6 +88,17 @@ impl FeatureSpec {
         l
     }
 
+    /// `n × width` rows, row `i` built from `row(i)` = (categorical values, numeric values).
+    fn encode_all<'a>(&self, n: usize, row: impl Fn(usize) -> (Vec<&'a str>, Vec<f32>)) -> Vec<f32> {
+        let w = self.width();
+        let mut out = vec![0.0; n * w];
+        for (i, slot) in out.chunks_mut(w).enumerate() {
+            let (cats, nums) = row(i);
+            self.encode_into(&cats, &nums, slot);
+        }
+        out
+    }
+
     fn encode_into(&self, cats: &[&str], nums: &[f32], out: &mut [f32]) {
         out.fill(0.0);
         out[0] = 1.0;
@@ -165,13 +176,10 @@ pub fn fit_brands(b: &Brands) -> FeatureSpec {
 }
 
 pub fn encode_brands(spec: &FeatureSpec, b: &Brands) -> Vec<f32> {
-    let w = spec.width();
-    let mut out = vec![0.0; b.len() * w];
-    for (i, row) in out.chunks_mut(w).enumerate() {
+    spec.encode_all(b.len(), |i| {
         let (cats, nums) = brand_row(b, i);
-        spec.encode_into(&cats, &nums, row);
-    }
-    out
+        (cats.to_vec(), nums)
+    })
 }
 
 const INFLUENCER_NUMERIC: [&str; 7] = [
@@ -219,13 +227,10 @@ pub fn fit_influencers(inf: &Influencers) -> FeatureSpec {
 }
 
 pub fn encode_influencers(spec: &FeatureSpec, inf: &Influencers) -> Vec<f32> {
-    let w = spec.width();
-    let mut out = vec![0.0; inf.len() * w];
-    for (i, row) in out.chunks_mut(w).enumerate() {
+    spec.encode_all(inf.len(), |i| {
         let (cats, nums) = influencer_row(inf, i);
-        spec.encode_into(&cats, &nums, row);
-    }
-    out
+        (cats.to_vec(), nums)
+    })
 }
 
 fn fit_numeric(names: &[&str], rows: &[Vec<f32>]) -> Vec<Numeric> {

@@ -211,20 +211,25 @@ impl AffinityModel {
         let mut prior_i = als::project(&pi, &xi, d, fi);
         let observed = |csr: &Csr| (0..csr.rows()).map(|r| csr.indptr[r + 1] > csr.indptr[r]).collect::<Vec<bool>>();
         let (obs_b, obs_i) = (observed(&by_brand), observed(&by_infl));
-        let mut history = vec![als::objective(&bv, &iv, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp)];
-        let mut cold_b = None;
-        let mut cold_i = None;
+        // The creators' Gram terms serve the objective and then the next brand solve.
+        let mut sys_i = als::SideSystem::new(&iv, &hp);
+        let mut history = vec![als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp)];
+        let mut sys_b = als::SideSystem::new(&bv, &hp);
         for _ in 0..params.iterations {
-            cold_b = Some(als::solve_side(&mut bv, &iv, &by_brand, &prior_b, &hp));
+            als::solve_side(&mut bv, &iv, &sys_i, &by_brand, &prior_b, &hp);
             pb = als::fit_prior(&bv, &xb, &obs_b, d, fb, hp.nu);
             prior_b = als::project(&pb, &xb, d, fb);
-            als::solve_cold(&mut bv, &iv, &by_brand, &prior_b, &hp);
-            cold_i = Some(als::solve_side(&mut iv, &bv, &by_infl, &prior_i, &hp));
+            als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
+            sys_b = als::SideSystem::new(&bv, &hp);
+            als::solve_side(&mut iv, &bv, &sys_b, &by_infl, &prior_i, &hp);
             pi = als::fit_prior(&iv, &xi, &obs_i, d, fi, hp.nu);
             prior_i = als::project(&pi, &xi, d, fi);
-            als::solve_cold(&mut iv, &bv, &by_infl, &prior_i, &hp);
-            history.push(als::objective(&bv, &iv, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp));
+            als::solve_cold(&mut iv, &sys_b, &by_infl, &prior_i, &hp);
+            sys_i = als::SideSystem::new(&iv, &hp);
+            history.push(als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp));
         }
+        // Never-observed brands against the final creators: exactly how a new brand is embedded.
+        als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
         let count = |csr: &Csr| (0..csr.rows()).map(|r| (csr.indptr[r + 1] - csr.indptr[r]) as u32).collect::<Vec<_>>();
         let brand_history = count(&by_brand);
         let influencer_history = count(&by_infl);
@@ -249,8 +254,9 @@ impl AffinityModel {
             influencer_features,
             brand_prior: pb,
             influencer_prior: pi,
-            brand_cold: cold_b.expect("at least one iteration"),
-            influencer_cold: cold_i.expect("at least one iteration"),
+            // New brands are solved against the final creators, new creators against the final brands.
+            brand_cold: sys_i.cold(),
+            influencer_cold: sys_b.cold(),
             brand_history,
             influencer_history,
             hyper_w0: hp.w0,

@@ -1,17 +1,20 @@
 //! Outcome weighting: turns each campaign row into a signed target (how much better or worse than
-//! the market the post did for the objective, per unit of cost) and a confidence (how much
-//! evidence the row carries).
+//! the market the post did for the objective) and a confidence (how much evidence it carries), and
+//! measures each creator's cost efficiency.
 //!
-//! For objective `engagement` the value of a post is its clicks per unit cost, with the CTR
-//! shrunk toward the market's: `v = (clicks + a) / (impressions + a / ctr0) · impressions / cost`.
-//! `reach` uses impressions per cost; `conversion` uses revenue per cost (ROI) when the row has
-//! revenue, else conversions per cost × the market's revenue per conversion, with conversions per
-//! impression shrunk the same way. The target is `y = ln(v / v0)`, clipped to ±5, where `v0` is the
-//! market's value per cost over the training rows: a post that did worse than the market gets a
-//! negative target — evidence against the pair — not a smaller positive one. The confidence is
-//! `c = 1 + alpha · n / (n + kappa)`, where `n` is the number of events behind the value (clicks,
-//! conversions, or thousands of impressions). Rows of one brand–creator pair are merged:
-//! confidence-weighted mean target, confidences' excess over 1 summed and capped at `3 · alpha`.
+//! A post's value per unit cost = (the objective's rate per impression) × (impressions per unit
+//! cost). The embeddings learn the rate part — the brand–creator match:
+//! `y = ln(rate / market rate)`, clipped to ±5, with the rate's events shrunk toward the market's
+//! (`(clicks + 1) / (impressions + 1 / CTR₀)` for `engagement`; revenue per impression for
+//! `conversion`, ROI when the row has revenue; 1 for `reach`). A post that did worse than the
+//! market gets a negative target — evidence against the pair — not a smaller positive one. The
+//! confidence is `c = 1 + alpha · n / (n + 10)`, with `n` the events behind the rate (clicks,
+//! conversions, or thousands of impressions). Rows of one pair are merged: confidence-weighted mean
+//! target, confidences' excess over 1 summed and capped at `3 · alpha`.
+//!
+//! The cost part is per creator ([`Efficiency`]): its quote's impressions per unit cost, corrected
+//! by what its campaigns delivered. The whole-value target `ln(value / market value)` (rate and
+//! cost together) defines which held-out pairs count as relevant in evaluation.
 
 use serde::{Deserialize, Serialize};
 
