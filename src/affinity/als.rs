@@ -77,11 +77,58 @@ pub struct Hyper {
     pub cg_steps: usize,
 }
 
+/// Dot product with eight independent accumulators, so the compiler can vectorise it (a single
+/// running float sum must be added in order and cannot be).
+#[inline]
+pub fn dot64(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f64; 8];
+    let chunks = n / 8 * 8;
+    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
+        tail += x * y;
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+/// [`dot64`] for `f32` slices (accumulated in `f32`).
+#[inline]
+pub fn dot32(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; 8];
+    let chunks = n / 8 * 8;
+    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
+        for l in 0..8 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
+        tail += x * y;
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
 /// `(z, o)` of entity `j` seen from the other side: `z = [core, 1]`, `o = bias`.
 #[inline]
 fn z_dot(other: &[f32], j: usize, d: usize, p: &[f64]) -> f64 {
     let v = &other[j * d..j * d + d - 1];
-    v.iter().zip(p).map(|(a, b)| f64::from(*a) * b).sum::<f64>() + p[d - 1]
+    let mut acc = [0.0f64; 4];
+    let chunks = (d - 1) / 4 * 4;
+    for (x, y) in v[..chunks].chunks_exact(4).zip(p[..chunks].chunks_exact(4)) {
+        for l in 0..4 {
+            acc[l] += f64::from(x[l]) * y[l];
+        }
+    }
+    let tail: f64 = v[chunks..].iter().zip(&p[chunks..d - 1]).map(|(a, b)| f64::from(*a) * b).sum();
+    acc.iter().sum::<f64>() + tail + p[d - 1]
 }
 
 #[inline]
@@ -105,20 +152,25 @@ pub fn gram(other: &[f32], d: usize) -> Gram {
     let zero = || (vec![0.0f64; d * d], vec![0.0f64; d], 0.0f64);
     let (g, h, oo) = (0..n)
         .into_par_iter()
-        .fold(zero, |(mut g, mut h, mut oo), j| {
-            let v = &other[j * d..(j + 1) * d];
-            let o = f64::from(v[d - 1]);
-            let z = |t: usize| if t == d - 1 { 1.0 } else { f64::from(v[t]) };
-            for a in 0..d {
-                let za = z(a);
-                h[a] += o * za;
-                for b in a..d {
-                    g[a * d + b] += za * z(b);
+        .fold(
+            || (vec![0.0f64; d * d], vec![0.0f64; d], 0.0f64, vec![0.0f64; d]),
+            |(mut g, mut h, mut oo, mut z), j| {
+                let v = &other[j * d..(j + 1) * d];
+                let o = f64::from(v[d - 1]);
+                for (zt, vt) in z.iter_mut().zip(v) {
+                    *zt = f64::from(*vt);
                 }
-            }
-            oo += o * o;
-            (g, h, oo)
-        })
+                z[d - 1] = 1.0;
+                for a in 0..d {
+                    let za = z[a];
+                    h[a] += o * za;
+                    g[a * d + a..(a + 1) * d].iter_mut().zip(&z[a..]).for_each(|(gv, zb)| *gv += za * zb);
+                }
+                oo += o * o;
+                (g, h, oo, z)
+            },
+        )
+        .map(|(g, h, oo, _)| (g, h, oo))
         .reduce(zero, |(mut g1, mut h1, o1), (g2, h2, o2)| {
             g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
             h1.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);
@@ -206,6 +258,10 @@ pub struct ColdSystem {
 pub struct SideSystem {
     pub gram: Gram,
     pub factor: Vec<f64>,
+    /// `(w0·G + λI)⁻¹`, row-major: a never-observed entity is one matrix-vector product.
+    inverse: Vec<f64>,
+    /// `w0·G` in `f32`: the product every conjugate-gradient step takes, at twice the SIMD width.
+    w0_gram32: Vec<f32>,
 }
 
 impl SideSystem {
@@ -213,10 +269,30 @@ impl SideSystem {
         let d = hp.k + 1;
         let gram = gram(other, d);
         let factor = base_factor(&gram, d, hp);
-        SideSystem { gram, factor }
+        let mut inverse = vec![0.0f64; d * d];
+        let mut col = vec![0.0f64; d];
+        for c in 0..d {
+            col.fill(0.0);
+            col[c] = 1.0;
+            cholesky_solve(&factor, d, &mut col);
+            for r in 0..d {
+                inverse[r * d + c] = col[r];
+            }
+        }
+        let w0_gram32 = gram.g.iter().map(|g| (hp.w0 * g) as f32).collect();
+        SideSystem { gram, factor, inverse, w0_gram32 }
     }
 
-    pub fn cold(&self) -> ColdSystem {
+    /// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`.
+    fn cold(&self, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
+        let d = hp.k + 1;
+        let b: Vec<f64> = prior.iter().zip(&self.gram.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
+        for (r, o) in out.iter_mut().enumerate().take(d) {
+            *o = dot64(&self.inverse[r * d..(r + 1) * d], &b) as f32;
+        }
+    }
+
+    pub fn cold_system(&self) -> ColdSystem {
         ColdSystem { factor: self.factor.clone(), h: self.gram.h.clone() }
     }
 }
@@ -225,72 +301,86 @@ impl SideSystem {
 pub fn solve_cold(this: &mut [f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
     this.par_chunks_mut(d).enumerate().filter(|(e, _)| adj.row(*e).is_empty()).for_each(|(e, a)| {
-        cold_solve(&sys.factor, &sys.gram, d, hp, &priors[e * d..(e + 1) * d], a);
+        sys.cold(hp, &priors[e * d..(e + 1) * d], a);
     });
 }
 
-/// Solve every entity of one side with the other side fixed.
+/// Solve every entity of one side that has observations, with the other side fixed. Entities
+/// without observations depend only on their prior: [`solve_cold`] solves them once it is refit.
 pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
-    let (gr, factor) = (&sys.gram, &sys.factor);
-    this.par_chunks_mut(d).enumerate().for_each(|(e, a)| {
-        let prior = &priors[e * d..(e + 1) * d];
-        let range = adj.row(e);
-        if range.is_empty() {
-            cold_solve(factor, gr, d, hp, prior, a);
-            return;
-        }
-        // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
-        let mut rhs: Vec<f64> = prior.iter().zip(&gr.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
-        for t in range.clone() {
-            let j = adj.idx[t] as usize;
-            let (c, y) = (f64::from(adj.c[t]), f64::from(adj.y[t]));
-            let o = f64::from(other[j * d + d - 1]);
-            z_axpy(other, j, d, c * y - (c - hp.w0) * o, &mut rhs);
-        }
-        let apply = |p: &[f64], out: &mut [f64]| {
-            for a in 0..d {
-                let row = &gr.g[a * d..(a + 1) * d];
-                out[a] = hp.w0 * row.iter().zip(p).map(|(g, x)| g * x).sum::<f64>() + hp.lambda * p[a];
+    let gr = &sys.gram;
+    let scratch = || (vec![0.0f64; 6 * d], vec![0.0f32; d]);
+    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(
+        scratch,
+        |buf, (e, a)| {
+            let (vecs, p32) = buf;
+            let (rhs, rest) = vecs.split_at_mut(d);
+            let (x, rest) = rest.split_at_mut(d);
+            let (ax, rest) = rest.split_at_mut(d);
+            let (r, rest) = rest.split_at_mut(d);
+            let (p, ap) = rest.split_at_mut(d);
+            let prior = &priors[e * d..(e + 1) * d];
+            let range = adj.row(e);
+            // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
+            for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&gr.h) {
+                *b = hp.lambda * f64::from(*pr) - hp.w0 * h;
             }
             for t in range.clone() {
                 let j = adj.idx[t] as usize;
-                let s = (f64::from(adj.c[t]) - hp.w0) * z_dot(other, j, d, p);
-                z_axpy(other, j, d, s, out);
+                let (c, y) = (f64::from(adj.c[t]), f64::from(adj.y[t]));
+                let o = f64::from(other[j * d + d - 1]);
+                z_axpy(other, j, d, c * y - (c - hp.w0) * o, rhs);
             }
-        };
-        let mut x: Vec<f64> = a.iter().map(|&v| f64::from(v)).collect();
-        let mut ax = vec![0.0; d];
-        apply(&x, &mut ax);
-        let mut r: Vec<f64> = rhs.iter().zip(&ax).map(|(b, q)| b - q).collect();
-        let mut p = r.clone();
-        let mut rr: f64 = r.iter().map(|v| v * v).sum();
-        let mut ap = vec![0.0; d];
-        for _ in 0..hp.cg_steps {
-            if rr < 1e-20 {
-                break;
+            let mut apply = |v: &[f64], out: &mut [f64]| {
+                for (q, w) in p32.iter_mut().zip(v) {
+                    *q = *w as f32;
+                }
+                for t in 0..d {
+                    let row = &sys.w0_gram32[t * d..(t + 1) * d];
+                    out[t] = f64::from(dot32(row, p32)) + hp.lambda * v[t];
+                }
+                for t in range.clone() {
+                    let j = adj.idx[t] as usize;
+                    let s = (f64::from(adj.c[t]) - hp.w0) * z_dot(other, j, d, v);
+                    z_axpy(other, j, d, s, out);
+                }
+            };
+            for (xv, av) in x.iter_mut().zip(a.iter()) {
+                *xv = f64::from(*av);
             }
-            apply(&p, &mut ap);
-            let pap: f64 = p.iter().zip(&ap).map(|(u, v)| u * v).sum();
-            if pap <= 0.0 {
-                break;
-            }
-            let step = rr / pap;
+            apply(x, ax);
             for t in 0..d {
-                x[t] += step * p[t];
-                r[t] -= step * ap[t];
+                r[t] = rhs[t] - ax[t];
+                p[t] = r[t];
             }
-            let rr_new: f64 = r.iter().map(|v| v * v).sum();
-            let beta = rr_new / rr;
-            rr = rr_new;
-            for t in 0..d {
-                p[t] = r[t] + beta * p[t];
+            let mut rr: f64 = dot64(r, r);
+            for _ in 0..hp.cg_steps {
+                if rr < 1e-20 {
+                    break;
+                }
+                apply(p, ap);
+                let pap: f64 = dot64(p, ap);
+                if pap <= 0.0 {
+                    break;
+                }
+                let step = rr / pap;
+                for t in 0..d {
+                    x[t] += step * p[t];
+                    r[t] -= step * ap[t];
+                }
+                let rr_new: f64 = dot64(r, r);
+                let beta = rr_new / rr;
+                rr = rr_new;
+                for t in 0..d {
+                    p[t] = r[t] + beta * p[t];
+                }
             }
-        }
-        for (o, v) in a.iter_mut().zip(&x) {
-            *o = *v as f32;
-        }
-    });
+            for (o, v) in a.iter_mut().zip(x.iter()) {
+                *o = *v as f32;
+            }
+        },
+    );
 }
 
 /// Ridge fit of the prior projection over the entities with observations:
@@ -312,12 +402,8 @@ pub fn fit_prior(factors: &[f32], features: &[f32], observed: &[bool], d: usize,
                     continue;
                 }
                 let xp = f64::from(xp);
-                for (q, &xq) in x.iter().enumerate().skip(p) {
-                    xtx[p * f + q] += xp * f64::from(xq);
-                }
-                for (t, &av) in a.iter().enumerate() {
-                    xta[p * d + t] += xp * f64::from(av);
-                }
+                xtx[p * f + p..(p + 1) * f].iter_mut().zip(&x[p..]).for_each(|(t, &xq)| *t += xp * f64::from(xq));
+                xta[p * d..(p + 1) * d].iter_mut().zip(a).for_each(|(t, &av)| *t += xp * f64::from(av));
             }
             (xtx, xta)
         })
@@ -357,7 +443,7 @@ pub fn project(prior: &[f32], features: &[f32], d: usize, f: usize) -> Vec<f32> 
 
 pub fn project_one(prior: &[f32], x: &[f32], d: usize, f: usize, out: &mut [f32]) {
     for (t, o) in out.iter_mut().enumerate().take(d) {
-        *o = prior[t * f..(t + 1) * f].iter().zip(x).map(|(p, v)| p * v).sum();
+        *o = dot32(&prior[t * f..(t + 1) * f], x);
     }
 }
 
@@ -392,7 +478,7 @@ pub fn objective(
             let af: Vec<f64> = a.iter().map(|&v| f64::from(v)).collect();
             let mut all = 2.0 * af.iter().zip(&gr.h).map(|(x, h)| x * h).sum::<f64>() + gr.oo;
             for p in 0..d {
-                all += af[p] * gr.g[p * d..(p + 1) * d].iter().zip(&af).map(|(g, x)| g * x).sum::<f64>();
+                all += af[p] * dot64(&gr.g[p * d..(p + 1) * d], &af);
             }
             let mut obs = 0.0;
             let mut obs_sq = 0.0;

@@ -255,8 +255,8 @@ impl AffinityModel {
             brand_prior: pb,
             influencer_prior: pi,
             // New brands are solved against the final creators, new creators against the final brands.
-            brand_cold: sys_i.cold(),
-            influencer_cold: sys_b.cold(),
+            brand_cold: sys_i.cold_system(),
+            influencer_cold: sys_b.cold_system(),
             brand_history,
             influencer_history,
             hyper_w0: hp.w0,
@@ -329,7 +329,7 @@ impl AffinityModel {
 
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    als::dot32(a, b)
 }
 
 #[derive(Clone, Copy)]
