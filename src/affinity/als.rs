@@ -451,9 +451,7 @@ pub fn project_one(prior: &[f32], x: &[f32], d: usize, f: usize, out: &mut [f32]
 #[inline]
 pub fn pair_score(a: &[f32], b: &[f32]) -> f64 {
     let d = a.len();
-    a[..d - 1].iter().zip(&b[..d - 1]).map(|(x, y)| f64::from(*x) * f64::from(*y)).sum::<f64>()
-        + f64::from(a[d - 1])
-        + f64::from(b[d - 1])
+    f64::from(dot32(&a[..d - 1], &b[..d - 1])) + f64::from(a[d - 1]) + f64::from(b[d - 1])
 }
 
 /// The full objective `L` (see the module docs).
