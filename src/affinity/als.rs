@@ -148,35 +148,37 @@ pub struct Gram {
 }
 
 pub fn gram(other: &[f32], d: usize) -> Gram {
+    // Blocks of rows accumulate in f32 (twice the SIMD width) and are flushed into f64 totals, so
+    // rounding error stays that of one block.
+    const BLOCK: usize = 256;
     let n = other.len() / d;
+    let blocks = n.div_ceil(BLOCK);
     let zero = || (vec![0.0f64; d * d], vec![0.0f64; d], 0.0f64);
-    let (g, h, oo) = (0..n)
+    let (mut g, h, oo) = (0..blocks)
         .into_par_iter()
-        .fold(
-            || (vec![0.0f64; d * d], vec![0.0f64; d], 0.0f64, vec![0.0f64; d]),
-            |(mut g, mut h, mut oo, mut z), j| {
+        .fold(zero, |(mut g, mut h, mut oo), blk| {
+            let mut g32 = vec![0.0f32; d * d];
+            let mut z = vec![0.0f32; d];
+            for j in blk * BLOCK..((blk + 1) * BLOCK).min(n) {
                 let v = &other[j * d..(j + 1) * d];
-                let o = f64::from(v[d - 1]);
-                for (zt, vt) in z.iter_mut().zip(v) {
-                    *zt = f64::from(*vt);
-                }
+                z.copy_from_slice(v);
                 z[d - 1] = 1.0;
+                let o = f64::from(v[d - 1]);
                 for a in 0..d {
                     let za = z[a];
-                    h[a] += o * za;
-                    g[a * d + a..(a + 1) * d].iter_mut().zip(&z[a..]).for_each(|(gv, zb)| *gv += za * zb);
+                    h[a] += o * f64::from(za);
+                    g32[a * d + a..(a + 1) * d].iter_mut().zip(&z[a..]).for_each(|(gv, zb)| *gv += za * zb);
                 }
                 oo += o * o;
-                (g, h, oo, z)
-            },
-        )
-        .map(|(g, h, oo, _)| (g, h, oo))
+            }
+            g.iter_mut().zip(&g32).for_each(|(t, x)| *t += f64::from(*x));
+            (g, h, oo)
+        })
         .reduce(zero, |(mut g1, mut h1, o1), (g2, h2, o2)| {
             g1.iter_mut().zip(&g2).for_each(|(a, b)| *a += b);
             h1.iter_mut().zip(&h2).for_each(|(a, b)| *a += b);
             (g1, h1, o1 + o2)
         });
-    let mut g = g;
     for a in 0..d {
         for b in 0..a {
             g[a * d + b] = g[b * d + a];
