@@ -77,44 +77,41 @@ pub struct Hyper {
     pub cg_steps: usize,
 }
 
-/// Dot product with eight independent accumulators, so the compiler can vectorise it (a single
+/// Dot products with eight independent accumulators, so the compiler can vectorise them (a single
 /// running float sum must be added in order and cannot be).
-#[inline]
-pub fn dot64(a: &[f64], b: &[f64]) -> f64 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f64; 8];
-    let chunks = n / 8 * 8;
-    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
+macro_rules! multi_accumulator_dot {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        #[inline]
+        pub fn $name(a: &[$t], b: &[$t]) -> $t {
+            let n = a.len().min(b.len());
+            let (a, b) = (&a[..n], &b[..n]);
+            let mut acc = [0.0 as $t; 8];
+            let chunks = n / 8 * 8;
+            for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
+                for l in 0..8 {
+                    acc[l] += x[l] * y[l];
+                }
+            }
+            let mut tail = 0.0;
+            for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
+                tail += x * y;
+            }
+            acc.iter().sum::<$t>() + tail
         }
-    }
-    let mut tail = 0.0;
-    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
-        tail += x * y;
-    }
-    acc.iter().sum::<f64>() + tail
+    };
 }
 
-/// [`dot64`] for `f32` slices (accumulated in `f32`).
-#[inline]
-pub fn dot32(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[..n], &b[..n]);
-    let mut acc = [0.0f32; 8];
-    let chunks = n / 8 * 8;
-    for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    let mut tail = 0.0;
-    for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
-        tail += x * y;
-    }
-    acc.iter().sum::<f32>() + tail
-}
+multi_accumulator_dot!(
+    /// `a · b` in `f64`.
+    dot64,
+    f64
+);
+multi_accumulator_dot!(
+    /// `a · b` in `f32` (the served score, and the solver's Gram products).
+    dot32,
+    f32
+);
 
 /// `(z, o)` of entity `j` seen from the other side: `z = [core, 1]`, `o = bias`.
 #[inline]
