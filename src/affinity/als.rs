@@ -382,54 +382,80 @@ pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, 
     );
 }
 
-/// Ridge fit of the prior projection over the entities with observations:
-/// `P = argmin λ Σ_{e observed} ‖a_e − P x_e‖² + λν ‖P‖²`, stored as `d × f`, row-major.
-///
-/// Entities without observations sit at (a shrunk copy of) their own prior; fitting on them would
-/// only tie `P` to its previous value, so they are left out and re-solved from the new `P`.
-pub fn fit_prior(factors: &[f32], features: &[f32], observed: &[bool], d: usize, f: usize, nu: f64) -> Vec<f32> {
-    let n = factors.len() / d;
-    let zero = || (vec![0.0f64; f * f], vec![0.0f64; f * d]);
-    let (mut xtx, xta) = (0..n)
-        .into_par_iter()
-        .filter(|&e| observed[e])
-        .fold(zero, |(mut xtx, mut xta), e| {
-            let x = &features[e * f..(e + 1) * f];
-            let a = &factors[e * d..(e + 1) * d];
-            for (p, &xp) in x.iter().enumerate() {
-                if xp == 0.0 {
-                    continue;
+/// The ridge system of one side's prior fit, `XᵀX + νI` over the entities with observations,
+/// factored once: the features and the observed set do not change between sweeps.
+pub struct PriorSystem {
+    factor: Vec<f64>,
+    f: usize,
+}
+
+impl PriorSystem {
+    pub fn new(features: &[f32], observed: &[bool], f: usize, nu: f64) -> PriorSystem {
+        let n = features.len() / f;
+        let zero = || vec![0.0f64; f * f];
+        let mut xtx = (0..n)
+            .into_par_iter()
+            .filter(|&e| observed[e])
+            .fold(zero, |mut xtx, e| {
+                let x = &features[e * f..(e + 1) * f];
+                for (p, &xp) in x.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                    let xp = f64::from(xp);
+                    xtx[p * f + p..(p + 1) * f].iter_mut().zip(&x[p..]).for_each(|(t, &xq)| *t += xp * f64::from(xq));
                 }
-                let xp = f64::from(xp);
-                xtx[p * f + p..(p + 1) * f].iter_mut().zip(&x[p..]).for_each(|(t, &xq)| *t += xp * f64::from(xq));
-                xta[p * d..(p + 1) * d].iter_mut().zip(a).for_each(|(t, &av)| *t += xp * f64::from(av));
+                xtx
+            })
+            .reduce(zero, |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            });
+        for p in 0..f {
+            for q in 0..p {
+                xtx[p * f + q] = xtx[q * f + p];
             }
-            (xtx, xta)
-        })
-        .reduce(zero, |(mut a1, mut b1), (a2, b2)| {
-            a1.iter_mut().zip(&a2).for_each(|(x, y)| *x += y);
-            b1.iter_mut().zip(&b2).for_each(|(x, y)| *x += y);
-            (a1, b1)
-        });
-    for p in 0..f {
-        for q in 0..p {
-            xtx[p * f + q] = xtx[q * f + p];
+            xtx[p * f + p] += nu;
         }
-        xtx[p * f + p] += nu;
+        assert!(cholesky(&mut xtx, f), "XᵀX + νI is positive definite for ν > 0");
+        PriorSystem { factor: xtx, f }
     }
-    assert!(cholesky(&mut xtx, f), "XᵀX + νI is positive definite for ν > 0");
-    let mut prior = vec![0.0f32; d * f];
-    let mut col = vec![0.0f64; f];
-    for t in 0..d {
-        for p in 0..f {
-            col[p] = xta[p * d + t];
+
+    /// Ridge fit of the prior projection over the entities with observations:
+    /// `P = argmin λ Σ_{e observed} ‖a_e − P x_e‖² + λν ‖P‖²`, stored as `d × f`, row-major.
+    ///
+    /// Entities without observations sit at (a shrunk copy of) their own prior; fitting on them
+    /// would only tie `P` to its previous value, so they are left out and re-solved from the new `P`.
+    pub fn fit(&self, factors: &[f32], features: &[f32], observed: &[bool], d: usize) -> Vec<f32> {
+        let f = self.f;
+        let n = factors.len() / d;
+        let zero = || vec![0.0f64; f * d];
+        let xta = (0..n)
+            .into_par_iter()
+            .filter(|&e| observed[e])
+            .fold(zero, |mut xta, e| {
+                let x = &features[e * f..(e + 1) * f];
+                let a = &factors[e * d..(e + 1) * d];
+                for (p, &xp) in x.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                    let xp = f64::from(xp);
+                    xta[p * d..(p + 1) * d].iter_mut().zip(a).for_each(|(t, &av)| *t += xp * f64::from(av));
+                }
+                xta
+            })
+            .reduce(zero, |mut a, b| {
+                a.iter_mut().zip(&b).for_each(|(x, y)| *x += y);
+                a
+            });
+        let mut prior = vec![0.0f32; d * f];
+        let mut col = vec![0.0f64; f];
+        for t in 0..d {
+            for p in 0..f {
+                col[p] = xta[p * d + t];
+            }
+            cholesky_solve(&self.factor, f, &mut col);
+            for p in 0..f {
+                prior[t * f + p] = col[p] as f32;
+            }
         }
-        cholesky_solve(&xtx, f, &mut col);
-        for p in 0..f {
-            prior[t * f + p] = col[p] as f32;
-        }
+        prior
     }
-    prior
 }
 
 /// `P x_e` for every entity: `n × d`.
@@ -528,7 +554,7 @@ mod tests {
         let p = [1.0f32, 2.0, 3.0, -1.0, 0.0, 1.0];
         let xs: Vec<f32> = (0..50).flat_map(|e| [1.0, e as f32 / 10.0]).collect();
         let a = project(&p, &xs, 3, 2);
-        let fit = fit_prior(&a, &xs, &[true; 50], 3, 2, 1e-9);
+        let fit = PriorSystem::new(&xs, &[true; 50], 2, 1e-9).fit(&a, &xs, &[true; 50], 3);
         for (x, y) in fit.iter().zip(&p) {
             assert!((x - y).abs() < 1e-3, "{fit:?}");
         }

@@ -211,18 +211,20 @@ impl AffinityModel {
         let mut prior_i = als::project(&pi, &xi, d, fi);
         let observed = |csr: &Csr| (0..csr.rows()).map(|r| csr.indptr[r + 1] > csr.indptr[r]).collect::<Vec<bool>>();
         let (obs_b, obs_i) = (observed(&by_brand), observed(&by_infl));
+        let prior_sys_b = als::PriorSystem::new(&xb, &obs_b, fb, hp.nu);
+        let prior_sys_i = als::PriorSystem::new(&xi, &obs_i, fi, hp.nu);
         // The creators' Gram terms serve the objective and then the next brand solve.
         let mut sys_i = als::SideSystem::new(&iv, &hp);
         let mut history = vec![als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp)];
         let mut sys_b = als::SideSystem::new(&bv, &hp);
         for _ in 0..params.iterations {
             als::solve_side(&mut bv, &iv, &sys_i, &by_brand, &prior_b, &hp);
-            pb = als::fit_prior(&bv, &xb, &obs_b, d, fb, hp.nu);
+            pb = prior_sys_b.fit(&bv, &xb, &obs_b, d);
             prior_b = als::project(&pb, &xb, d, fb);
             als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
             sys_b = als::SideSystem::new(&bv, &hp);
             als::solve_side(&mut iv, &bv, &sys_b, &by_infl, &prior_i, &hp);
-            pi = als::fit_prior(&iv, &xi, &obs_i, d, fi, hp.nu);
+            pi = prior_sys_i.fit(&iv, &xi, &obs_i, d);
             prior_i = als::project(&pi, &xi, d, fi);
             als::solve_cold(&mut iv, &sys_b, &by_infl, &prior_i, &hp);
             sys_i = als::SideSystem::new(&iv, &hp);
