@@ -113,26 +113,18 @@ multi_accumulator_dot!(
     f32
 );
 
-/// `(z, o)` of entity `j` seen from the other side: `z = [core, 1]`, `o = bias`.
+/// `z_j · v` of entity `j` seen from the other side, where `z = [core, 1]` (its bias `o` is the
+/// last stored value).
 #[inline]
-fn z_dot(other: &[f32], j: usize, d: usize, p: &[f64]) -> f64 {
-    let v = &other[j * d..j * d + d - 1];
-    let mut acc = [0.0f64; 4];
-    let chunks = (d - 1) / 4 * 4;
-    for (x, y) in v[..chunks].chunks_exact(4).zip(p[..chunks].chunks_exact(4)) {
-        for l in 0..4 {
-            acc[l] += f64::from(x[l]) * y[l];
-        }
-    }
-    let tail: f64 = v[chunks..].iter().zip(&p[chunks..d - 1]).map(|(a, b)| f64::from(*a) * b).sum();
-    acc.iter().sum::<f64>() + tail + p[d - 1]
+fn z_dot(other: &[f32], j: usize, d: usize, v: &[f32]) -> f32 {
+    dot32(&other[j * d..j * d + d - 1], &v[..d - 1]) + v[d - 1]
 }
 
 #[inline]
-fn z_axpy(other: &[f32], j: usize, d: usize, scale: f64, out: &mut [f64]) {
-    let v = &other[j * d..j * d + d - 1];
-    for (o, a) in out.iter_mut().zip(v) {
-        *o += scale * f64::from(*a);
+fn z_axpy(other: &[f32], j: usize, d: usize, scale: f32, out: &mut [f32]) {
+    let z = &other[j * d..j * d + d - 1];
+    for (o, a) in out.iter_mut().zip(z) {
+        *o += scale * a;
     }
     out[d - 1] += scale;
 }
@@ -309,77 +301,69 @@ pub fn solve_cold(this: &mut [f32], sys: &SideSystem, adj: &Csr, priors: &[f32],
 pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
     let gr = &sys.gram;
-    let scratch = || (vec![0.0f64; 6 * d], vec![0.0f32; d]);
-    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(
-        scratch,
-        |buf, (e, a)| {
-            let (vecs, p32) = buf;
-            let (rhs, rest) = vecs.split_at_mut(d);
-            let (x, rest) = rest.split_at_mut(d);
-            let (ax, rest) = rest.split_at_mut(d);
-            let (r, rest) = rest.split_at_mut(d);
-            let (p, ap) = rest.split_at_mut(d);
-            let prior = &priors[e * d..(e + 1) * d];
-            let range = adj.row(e);
-            // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
-            for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&gr.h) {
-                *b = hp.lambda * f64::from(*pr) - hp.w0 * h;
+    // Conjugate gradient in f32, as BLAS-based ALS implementations run it: the system is small
+    // (k + 1 unknowns) and well conditioned (λ ≥ w0·‖G‖), and twice the SIMD width halves the cost.
+    let (lambda, w0) = (hp.lambda as f32, hp.w0 as f32);
+    let h32: Vec<f32> = gr.h.iter().map(|h| *h as f32).collect();
+    let scratch = || vec![0.0f32; 6 * d];
+    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(scratch, |buf, (e, a)| {
+        let (rhs, rest) = buf.split_at_mut(d);
+        let (x, rest) = rest.split_at_mut(d);
+        let (ax, rest) = rest.split_at_mut(d);
+        let (r, rest) = rest.split_at_mut(d);
+        let (p, ap) = rest.split_at_mut(d);
+        let prior = &priors[e * d..(e + 1) * d];
+        let range = adj.row(e);
+        // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
+        for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&h32) {
+            *b = lambda * pr - w0 * h;
+        }
+        for t in range.clone() {
+            let j = adj.idx[t] as usize;
+            let (c, y) = (adj.c[t], adj.y[t]);
+            let o = other[j * d + d - 1];
+            z_axpy(other, j, d, c * y - (c - w0) * o, rhs);
+        }
+        let apply = |v: &[f32], out: &mut [f32]| {
+            for t in 0..d {
+                out[t] = dot32(&sys.w0_gram32[t * d..(t + 1) * d], v) + lambda * v[t];
             }
             for t in range.clone() {
                 let j = adj.idx[t] as usize;
-                let (c, y) = (f64::from(adj.c[t]), f64::from(adj.y[t]));
-                let o = f64::from(other[j * d + d - 1]);
-                z_axpy(other, j, d, c * y - (c - hp.w0) * o, rhs);
+                let s = (adj.c[t] - w0) * z_dot(other, j, d, v);
+                z_axpy(other, j, d, s, out);
             }
-            let mut apply = |v: &[f64], out: &mut [f64]| {
-                for (q, w) in p32.iter_mut().zip(v) {
-                    *q = *w as f32;
-                }
-                for t in 0..d {
-                    let row = &sys.w0_gram32[t * d..(t + 1) * d];
-                    out[t] = f64::from(dot32(row, p32)) + hp.lambda * v[t];
-                }
-                for t in range.clone() {
-                    let j = adj.idx[t] as usize;
-                    let s = (f64::from(adj.c[t]) - hp.w0) * z_dot(other, j, d, v);
-                    z_axpy(other, j, d, s, out);
-                }
-            };
-            for (xv, av) in x.iter_mut().zip(a.iter()) {
-                *xv = f64::from(*av);
+        };
+        x.copy_from_slice(a);
+        apply(x, ax);
+        for t in 0..d {
+            r[t] = rhs[t] - ax[t];
+            p[t] = r[t];
+        }
+        let mut rr = dot32(r, r);
+        for _ in 0..hp.cg_steps {
+            if rr < 1e-24 {
+                break;
             }
-            apply(x, ax);
+            apply(p, ap);
+            let pap = dot32(p, ap);
+            if pap <= 0.0 {
+                break;
+            }
+            let step = rr / pap;
             for t in 0..d {
-                r[t] = rhs[t] - ax[t];
-                p[t] = r[t];
+                x[t] += step * p[t];
+                r[t] -= step * ap[t];
             }
-            let mut rr: f64 = dot64(r, r);
-            for _ in 0..hp.cg_steps {
-                if rr < 1e-20 {
-                    break;
-                }
-                apply(p, ap);
-                let pap: f64 = dot64(p, ap);
-                if pap <= 0.0 {
-                    break;
-                }
-                let step = rr / pap;
-                for t in 0..d {
-                    x[t] += step * p[t];
-                    r[t] -= step * ap[t];
-                }
-                let rr_new: f64 = dot64(r, r);
-                let beta = rr_new / rr;
-                rr = rr_new;
-                for t in 0..d {
-                    p[t] = r[t] + beta * p[t];
-                }
+            let rr_new = dot32(r, r);
+            let beta = rr_new / rr;
+            rr = rr_new;
+            for t in 0..d {
+                p[t] = r[t] + beta * p[t];
             }
-            for (o, v) in a.iter_mut().zip(x.iter()) {
-                *o = *v as f32;
-            }
-        },
-    );
+        }
+        a.copy_from_slice(x);
+    });
 }
 
 /// The ridge system of one side's prior fit, `XᵀX + νI` over the entities with observations,
