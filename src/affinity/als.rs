@@ -228,8 +228,9 @@ fn base_factor(gr: &Gram, d: usize, hp: &Hyper) -> Vec<f64> {
 }
 
 /// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`.
-pub fn cold_solve(factor: &[f64], gr: &Gram, d: usize, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
-    let mut b: Vec<f64> = prior.iter().zip(&gr.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
+pub fn cold_solve(cold: &ColdSystem, d: usize, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
+    let factor = &cold.factor;
+    let mut b: Vec<f64> = prior.iter().zip(&cold.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
     cholesky_solve(factor, d, &mut b);
     for (o, x) in out.iter_mut().zip(&b) {
         *o = *x as f32;
@@ -306,64 +307,67 @@ pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, 
     let (lambda, w0) = (hp.lambda as f32, hp.w0 as f32);
     let h32: Vec<f32> = gr.h.iter().map(|h| *h as f32).collect();
     let scratch = || vec![0.0f32; 6 * d];
-    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(scratch, |buf, (e, a)| {
-        let (rhs, rest) = buf.split_at_mut(d);
-        let (x, rest) = rest.split_at_mut(d);
-        let (ax, rest) = rest.split_at_mut(d);
-        let (r, rest) = rest.split_at_mut(d);
-        let (p, ap) = rest.split_at_mut(d);
-        let prior = &priors[e * d..(e + 1) * d];
-        let range = adj.row(e);
-        // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
-        for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&h32) {
-            *b = lambda * pr - w0 * h;
-        }
-        for t in range.clone() {
-            let j = adj.idx[t] as usize;
-            let (c, y) = (adj.c[t], adj.y[t]);
-            let o = other[j * d + d - 1];
-            z_axpy(other, j, d, c * y - (c - w0) * o, rhs);
-        }
-        let apply = |v: &[f32], out: &mut [f32]| {
-            for t in 0..d {
-                out[t] = dot32(&sys.w0_gram32[t * d..(t + 1) * d], v) + lambda * v[t];
+    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(
+        scratch,
+        |buf, (e, a)| {
+            let (rhs, rest) = buf.split_at_mut(d);
+            let (x, rest) = rest.split_at_mut(d);
+            let (ax, rest) = rest.split_at_mut(d);
+            let (r, rest) = rest.split_at_mut(d);
+            let (p, ap) = rest.split_at_mut(d);
+            let prior = &priors[e * d..(e + 1) * d];
+            let range = adj.row(e);
+            // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
+            for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&h32) {
+                *b = lambda * pr - w0 * h;
             }
             for t in range.clone() {
                 let j = adj.idx[t] as usize;
-                let s = (adj.c[t] - w0) * z_dot(other, j, d, v);
-                z_axpy(other, j, d, s, out);
+                let (c, y) = (adj.c[t], adj.y[t]);
+                let o = other[j * d + d - 1];
+                z_axpy(other, j, d, c * y - (c - w0) * o, rhs);
             }
-        };
-        x.copy_from_slice(a);
-        apply(x, ax);
-        for t in 0..d {
-            r[t] = rhs[t] - ax[t];
-            p[t] = r[t];
-        }
-        let mut rr = dot32(r, r);
-        for _ in 0..hp.cg_steps {
-            if rr < 1e-24 {
-                break;
-            }
-            apply(p, ap);
-            let pap = dot32(p, ap);
-            if pap <= 0.0 {
-                break;
-            }
-            let step = rr / pap;
+            let apply = |v: &[f32], out: &mut [f32]| {
+                for t in 0..d {
+                    out[t] = dot32(&sys.w0_gram32[t * d..(t + 1) * d], v) + lambda * v[t];
+                }
+                for t in range.clone() {
+                    let j = adj.idx[t] as usize;
+                    let s = (adj.c[t] - w0) * z_dot(other, j, d, v);
+                    z_axpy(other, j, d, s, out);
+                }
+            };
+            x.copy_from_slice(a);
+            apply(x, ax);
             for t in 0..d {
-                x[t] += step * p[t];
-                r[t] -= step * ap[t];
+                r[t] = rhs[t] - ax[t];
+                p[t] = r[t];
             }
-            let rr_new = dot32(r, r);
-            let beta = rr_new / rr;
-            rr = rr_new;
-            for t in 0..d {
-                p[t] = r[t] + beta * p[t];
+            let mut rr = dot32(r, r);
+            for _ in 0..hp.cg_steps {
+                if rr < 1e-24 {
+                    break;
+                }
+                apply(p, ap);
+                let pap = dot32(p, ap);
+                if pap <= 0.0 {
+                    break;
+                }
+                let step = rr / pap;
+                for t in 0..d {
+                    x[t] += step * p[t];
+                    r[t] -= step * ap[t];
+                }
+                let rr_new = dot32(r, r);
+                let beta = rr_new / rr;
+                rr = rr_new;
+                for t in 0..d {
+                    p[t] = r[t] + beta * p[t];
+                }
             }
-        }
-        a.copy_from_slice(x);
-    });
+            a.copy_from_slice(x);
+        },
+    );
 }
 
 /// The ridge system of one side's prior fit, `XᵀX + νI` over the entities with observations,

@@ -309,13 +309,12 @@ impl AffinityModel {
     fn embed(&self, x: &[f32], f: usize, prior: &[f32], cold: &ColdSystem, side: Side) -> Vec<f32> {
         let d = self.params.factors + 1;
         let hp = self.hyper();
-        let gram = als::Gram { g: Vec::new(), h: cold.h.clone(), oo: 0.0 };
         let n = x.len() / f;
         let mut out = vec![0.0f32; n * d];
         let mut p = vec![0.0f32; d];
         for e in 0..n {
             als::project_one(prior, &x[e * f..(e + 1) * f], d, f, &mut p);
-            als::cold_solve(&cold.factor, &gram, d, &hp, &p, &mut out[e * d..(e + 1) * d]);
+            als::cold_solve(cold, d, &hp, &p, &mut out[e * d..(e + 1) * d]);
         }
         widen(&out, d, side)
     }
