@@ -227,44 +227,55 @@ pub fn affinity(
     let in_universe: Vec<bool> = als_item.iter().map(Option::is_some).collect();
 
     let brands: Vec<u32> = test_pos.keys().copied().collect();
-    let mut rows_out = Vec::new();
-    for name in ["kolrec", "implicit-als"] {
-        let (mut rec, mut ndcg, mut map, mut oracle, mut n, mut on) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for &b in &brands {
-            let bu = b as usize;
-            let mut s = vec![f32::NEG_INFINITY; ni];
-            match name {
-                "kolrec" => model.score_all(model.brand_vector(bu), &mut s),
-                _ => {
-                    let Some(u) = als_user[bu] else { continue };
-                    let uv = &uf[u * k1..(u + 1) * k1];
-                    for (i, item) in als_item.iter().enumerate() {
-                        if let Some(it) = item {
-                            s[i] = crate::affinity::dot(uv, &itf[it * k1..(it + 1) * k1]);
-                        }
+    let names = ["kolrec", "implicit-als"];
+    // Per model: recall, NDCG, MAP and oracle NDCG sums, and the brands counted for each.
+    let mut sums = [[0.0f64; 4]; 2];
+    let (mut n, mut on) = ([0.0f64; 2], [0.0f64; 2]);
+    let mut s = vec![f32::NEG_INFINITY; ni];
+    for &b in &brands {
+        let bu = b as usize;
+        let seen = &train_pos[&b];
+        let allowed = |i: usize| !seen.contains(&i);
+        // The brand's true gains, once for both models.
+        let truth_gains = truth.as_ref().map(|t| {
+            let gain: Vec<f64> = (0..ni).map(|i| t.value(params.objective, bu, i)).collect();
+            let cands: Vec<usize> = (0..ni).filter(|&i| allowed(i)).collect();
+            (gain, cands)
+        });
+        for (m, name) in names.iter().enumerate() {
+            s.fill(f32::NEG_INFINITY);
+            if *name == "kolrec" {
+                model.score_all(model.brand_vector(bu), &mut s);
+            } else {
+                let Some(u) = als_user[bu] else { continue };
+                let uv = &uf[u * k1..(u + 1) * k1];
+                for (i, item) in als_item.iter().enumerate() {
+                    if let Some(it) = item {
+                        s[i] = crate::affinity::dot(uv, &itf[it * k1..(it + 1) * k1]);
                     }
                 }
             }
-            let seen = &train_pos[&b];
             // Held-out picks, over peers' catalogue (creators with a positive row).
-            let top = top_k(&s, |i| in_universe[i] && !seen.contains(&i), 10);
-            let (r, nd, m) = ranking_metrics(&top, &test_pos[&b], 10);
-            rec += r;
-            ndcg += nd;
-            map += m;
-            n += 1.0;
+            let top = top_k(&s, |i| in_universe[i] && allowed(i), 10);
+            let (r, nd, mp) = ranking_metrics(&top, &test_pos[&b], 10);
+            sums[m][0] += r;
+            sums[m][1] += nd;
+            sums[m][2] += mp;
+            n[m] += 1.0;
             // Oracle NDCG@10 over the whole catalogue (ALS cannot score creators it never saw).
-            if let Some(t) = &truth {
-                let allowed = |i: usize| !seen.contains(&i);
+            if let Some((gain, cands)) = &truth_gains {
                 let top = top_k(&s, |i| allowed(i) && s[i].is_finite(), 10);
-                let gain: Vec<f64> = (0..ni).map(|i| t.value(params.objective, bu, i)).collect();
-                let cands: Vec<usize> = (0..ni).filter(|&i| allowed(i)).collect();
-                oracle += graded_ndcg(&top, &gain, &cands, 10);
-                on += 1.0;
+                sums[m][3] += graded_ndcg(&top, gain, cands, 10);
+                on[m] += 1.0;
             }
         }
-        rows_out.push((name, rec / n, ndcg / n, map / n, if on > 0.0 { oracle / on } else { f64::NAN }));
     }
+    let rows_out: Vec<(&str, f64, f64, f64, f64)> = (0..2)
+        .map(|m| {
+            let oracle = if on[m] > 0.0 { sums[m][3] / on[m] } else { f64::NAN };
+            (names[m], sums[m][0] / n[m], sums[m][1] / n[m], sums[m][2] / n[m], oracle)
+        })
+        .collect();
     let peers_m = &als["metrics"];
     let als_seconds = als["train_seconds"].as_f64().unwrap_or(f64::NAN);
     println!(

@@ -400,7 +400,6 @@ pub fn train_into(data: &Path, out: &Path, params: &AffinityParams, lenient: boo
 
 fn train(a: TrainArgs) -> Result<()> {
     let params = a.affinity.params()?;
-    require_dir(&a.data, "--data")?;
     let m = train_into(&a.data, &a.out, &params, a.lenient)?;
     let e = m.affinity.as_ref().expect("just trained");
     let t = &e.train;

@@ -120,6 +120,54 @@ impl Campaigns {
     }
 }
 
+/// Sums of campaign outcomes over a set of rows, each rate's numerator and denominator taken over
+/// the rows that report both (a row without clicks says nothing about CTR).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Totals {
+    pub cost: f64,
+    pub impressions: f64,
+    /// Clicks, and the impressions of the rows that report clicks.
+    pub clicks: f64,
+    pub impressions_with_clicks: f64,
+    /// Conversions, and the impressions of the rows that report conversions.
+    pub conversions: f64,
+    pub impressions_with_conversions: f64,
+    /// Conversions and clicks over the rows that report both.
+    pub conversions_with_clicks: f64,
+    pub clicks_with_conversions: f64,
+    /// Revenue, and the conversions of the rows that report both.
+    pub revenue: f64,
+    pub conversions_with_revenue: f64,
+}
+
+impl Campaigns {
+    pub fn totals(&self, rows: impl Iterator<Item = usize>) -> Totals {
+        let mut t = Totals::default();
+        for r in rows {
+            t.cost += self.cost[r];
+            t.impressions += self.impressions[r];
+            let (clicks, conv) = (self.clicks[r], self.conversions[r]);
+            if clicks.is_finite() {
+                t.clicks += clicks;
+                t.impressions_with_clicks += self.impressions[r];
+            }
+            if conv.is_finite() {
+                t.conversions += conv;
+                t.impressions_with_conversions += self.impressions[r];
+                if clicks.is_finite() {
+                    t.conversions_with_clicks += conv;
+                    t.clicks_with_conversions += clicks;
+                }
+                if self.revenue[r].is_finite() {
+                    t.revenue += self.revenue[r];
+                    t.conversions_with_revenue += conv;
+                }
+            }
+        }
+        t
+    }
+}
+
 impl Snapshots {
     pub fn len(&self) -> usize {
         self.influencer.len()
@@ -826,5 +874,35 @@ pub fn load_influencers(path: &Path) -> Result<Influencers, DataError> {
             dir: path.to_path_buf(),
             report: ValidationReport { total: problems.list.len(), problems: problems.list, shown: 20 },
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_take_each_rate_over_the_rows_that_report_it() {
+        let nan = f64::NAN;
+        let c = Campaigns {
+            brand: vec![0; 3],
+            influencer: vec![0; 3],
+            date: vec![0; 3],
+            cost: vec![10.0, 20.0, 30.0],
+            impressions: vec![1000.0, 2000.0, 3000.0],
+            campaign_id: vec![String::new(); 3],
+            objective: vec![None; 3],
+            clicks: vec![10.0, nan, 30.0],
+            engagements: vec![nan; 3],
+            conversions: vec![1.0, 2.0, nan],
+            revenue: vec![50.0, nan, nan],
+        };
+        let t = c.totals(0..3);
+        assert_eq!((t.cost, t.impressions), (60.0, 6000.0));
+        assert_eq!((t.clicks, t.impressions_with_clicks), (40.0, 4000.0));
+        assert_eq!((t.conversions, t.impressions_with_conversions), (3.0, 3000.0));
+        assert_eq!((t.conversions_with_clicks, t.clicks_with_conversions), (1.0, 10.0));
+        assert_eq!((t.revenue, t.conversions_with_revenue), (50.0, 1.0));
+        assert_eq!(c.totals([2].into_iter()).clicks, 30.0);
     }
 }

@@ -69,19 +69,7 @@ impl Summary {
             })
             .collect();
         let c = &ds.campaigns;
-        let (mut clicks, mut imp_c, mut cost, mut imp, mut conv, mut clk_v) = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for r in 0..c.len() {
-            cost += c.cost[r];
-            imp += c.impressions[r];
-            if c.clicks[r].is_finite() {
-                clicks += c.clicks[r];
-                imp_c += c.impressions[r];
-                if c.conversions[r].is_finite() {
-                    conv += c.conversions[r];
-                    clk_v += c.clicks[r];
-                }
-            }
-        }
+        let t = c.totals(0..c.len());
         let mut used = vec![false; inf.len()];
         for &i in &c.influencer {
             used[i as usize] = true;
@@ -94,10 +82,10 @@ impl Summary {
             snapshots: ds.snapshots.len(),
             tiers,
             influencers_with_campaigns: used.iter().filter(|u| **u).count(),
-            ctr: clicks / imp_c.max(1.0),
-            cpm: cost / imp.max(1.0) * 1000.0,
+            ctr: t.clicks / t.impressions_with_clicks.max(1.0),
+            cpm: t.cost / t.impressions.max(1.0) * 1000.0,
             median_cpm: median((0..c.len()).map(|r| c.cost[r] / c.impressions[r].max(1.0) * 1000.0).collect()),
-            cvr: conv / clk_v.max(1.0),
+            cvr: t.conversions_with_clicks / t.clicks_with_conversions.max(1.0),
             first_date: dates().min().map(crate::parse::format_date),
             last_date: dates().max().map(crate::parse::format_date),
         }

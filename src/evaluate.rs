@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::affinity::outcome::Market;
 use crate::affinity::{self, AffinityModel, AffinityParams, TrainReport};
 use crate::contract::Objective;
 use crate::dataset::{Campaigns, Dataset};
@@ -95,24 +96,64 @@ impl Ranker for AffinityModel {
     }
 }
 
-/// Most-booked creators first (ties: more followers).
-pub struct Popularity {
+/// A baseline that scores every creator the same way for every brand.
+pub struct GlobalScore {
+    name: &'static str,
     score: Vec<f32>,
 }
 
-impl Popularity {
-    pub fn fit(ds: &Dataset, rows: &[usize]) -> Popularity {
+impl GlobalScore {
+    /// Most-booked creators first (ties: more followers).
+    pub fn popularity(ds: &Dataset, rows: &[usize]) -> GlobalScore {
         let mut score: Vec<f32> = ds.influencers.followers.iter().map(|f| (f.max(1.0).ln() / 100.0) as f32).collect();
         for &r in rows {
             score[ds.campaigns.influencer[r] as usize] += 1.0;
         }
-        Popularity { score }
+        GlobalScore { name: "popularity", score }
+    }
+
+    /// Features only: a confidence-weighted ridge regression of the outcome target on the
+    /// creator's features. Brand features would add the same constant to every creator, so the
+    /// ranking is the same for every brand: "the creators that do well in general".
+    pub fn features_only(ds: &Dataset, rows: &[usize], market: &Market, params: &AffinityParams) -> GlobalScore {
+        use crate::affinity::{als, features};
+        // A creator's features are the same in all its pairs: sum its weights first.
+        let ni = ds.influencers.len();
+        let (mut sum_c, mut sum_cy) = (vec![0.0f64; ni], vec![0.0f64; ni]);
+        for p in affinity::targets(ds, rows, market, params.alpha) {
+            sum_c[p.influencer as usize] += f64::from(p.confidence);
+            sum_cy[p.influencer as usize] += f64::from(p.confidence) * f64::from(p.y);
+        }
+        let spec = features::fit_influencers(&ds.influencers);
+        let f = spec.width();
+        let x = features::encode_influencers(&spec, &ds.influencers);
+        let mut xtx = vec![0.0f64; f * f];
+        let mut xty = vec![0.0f64; f];
+        for i in (0..ni).filter(|&i| sum_c[i] > 0.0) {
+            let xi = &x[i * f..(i + 1) * f];
+            for a in 0..f {
+                xty[a] += sum_cy[i] * f64::from(xi[a]);
+                for b in 0..f {
+                    xtx[a * f + b] += sum_c[i] * f64::from(xi[a]) * f64::from(xi[b]);
+                }
+            }
+        }
+        for a in 0..f {
+            xtx[a * f + a] += params.regularization;
+        }
+        assert!(als::cholesky(&mut xtx, f), "XᵀCX + λI is positive definite for λ > 0");
+        als::cholesky_solve(&xtx, f, &mut xty);
+        let score = x
+            .chunks_exact(f)
+            .map(|xi| xi.iter().zip(&xty).map(|(a, w)| f64::from(*a) * w).sum::<f64>() as f32)
+            .collect();
+        GlobalScore { name: "features-only", score }
     }
 }
 
-impl Ranker for Popularity {
+impl Ranker for GlobalScore {
     fn name(&self) -> &str {
-        "popularity"
+        self.name
     }
     fn scores(&self, _brand: usize, out: &mut [f32]) {
         out.copy_from_slice(&self.score);
@@ -140,56 +181,6 @@ impl Ranker for SameCategory<'_> {
             let same = if &self.ds.influencers.category[i] == cat { 100.0 } else { 0.0 };
             *o = same + self.ds.influencers.followers[i].max(1.0).ln() as f32;
         }
-    }
-}
-
-/// Features only: a confidence-weighted ridge regression of the outcome target on the creator's
-/// features. Brand features add the same constant to every creator, so the ranking is the same
-/// for every brand: "the creators that do well in general".
-pub struct FeaturesOnly {
-    score: Vec<f32>,
-}
-
-impl FeaturesOnly {
-    pub fn fit(ds: &Dataset, rows: &[usize], params: &AffinityParams) -> FeaturesOnly {
-        use crate::affinity::{als, features, outcome};
-        let market = outcome::Market::measure(&ds.campaigns, rows, params.objective);
-        let pairs = affinity::targets(ds, rows, &market, params.alpha);
-        let spec = features::fit_influencers(&ds.influencers);
-        let f = spec.width();
-        let x = features::encode_influencers(&spec, &ds.influencers);
-        let mut xtx = vec![0.0f64; f * f];
-        let mut xty = vec![0.0f64; f];
-        for p in &pairs {
-            let xi = &x[p.influencer as usize * f..(p.influencer as usize + 1) * f];
-            let (c, y) = (f64::from(p.confidence), f64::from(p.y));
-            for a in 0..f {
-                xty[a] += c * y * f64::from(xi[a]);
-                for b in 0..f {
-                    xtx[a * f + b] += c * f64::from(xi[a]) * f64::from(xi[b]);
-                }
-            }
-        }
-        for a in 0..f {
-            xtx[a * f + a] += params.regularization;
-        }
-        let ok = als::cholesky(&mut xtx, f);
-        debug_assert!(ok, "ridge system is positive definite");
-        als::cholesky_solve(&xtx, f, &mut xty);
-        let score = x
-            .chunks_exact(f)
-            .map(|xi| xi.iter().zip(&xty).map(|(a, w)| f64::from(*a) * w).sum::<f64>() as f32)
-            .collect();
-        FeaturesOnly { score }
-    }
-}
-
-impl Ranker for FeaturesOnly {
-    fn name(&self) -> &str {
-        "features-only"
-    }
-    fn scores(&self, _brand: usize, out: &mut [f32]) {
-        out.copy_from_slice(&self.score);
     }
 }
 
@@ -341,9 +332,9 @@ pub fn evaluate(
 ) -> Result<EvalReport, EvalError> {
     let split = time_split(&ds.campaigns, cfg.holdout)?;
     let (model, train) = AffinityModel::fit(ds, &split.train, params)?;
-    let popularity = Popularity::fit(ds, &split.train);
+    let popularity = GlobalScore::popularity(ds, &split.train);
     let same = SameCategory::new(ds);
-    let features = FeaturesOnly::fit(ds, &split.train, params);
+    let features = GlobalScore::features_only(ds, &split.train, &model.market, params);
     let rankers: [&dyn Ranker; 4] = [&model, &features, &popularity, &same];
     let bs = brand_split(ds, &split, &model);
     let ni = ds.influencers.len();

@@ -227,30 +227,47 @@ fn base_factor(gr: &Gram, d: usize, hp: &Hyper) -> Vec<f64> {
     m
 }
 
-/// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`.
-pub fn cold_solve(cold: &ColdSystem, d: usize, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
-    let factor = &cold.factor;
-    let mut b: Vec<f64> = prior.iter().zip(&cold.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
-    cholesky_solve(factor, d, &mut b);
-    for (o, x) in out.iter_mut().zip(&b) {
-        *o = *x as f32;
+/// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`, given that inverse.
+pub fn cold_embedding(inverse: &[f64], h: &[f64], hp: &Hyper, prior: &[f32], out: &mut [f32]) {
+    let d = hp.k + 1;
+    let b: Vec<f64> = prior.iter().zip(h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
+    for (r, o) in out.iter_mut().enumerate().take(d) {
+        *o = dot64(&inverse[r * d..(r + 1) * d], &b) as f32;
     }
 }
 
 /// The cold-start system of one side, kept in the model so that new entities are embedded exactly
-/// like the never-observed ones were in training.
+/// like the never-observed ones were in training: the Cholesky factor of `w0·G + λI` over the
+/// other side, and `h = Σ o z`.
 #[derive(Clone, Debug, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct ColdSystem {
     pub factor: Vec<f64>,
     pub h: Vec<f64>,
 }
 
-/// What solving one side needs from the other side: its Gram terms and the factor of the
-/// no-observation system. Computed once per half-sweep and shared by the solves that use it.
+impl ColdSystem {
+    /// `(w0·G + λI)⁻¹`, row-major, from the stored factor.
+    pub fn inverse(&self, d: usize) -> Vec<f64> {
+        let mut inverse = vec![0.0f64; d * d];
+        let mut col = vec![0.0f64; d];
+        for c in 0..d {
+            col.fill(0.0);
+            col[c] = 1.0;
+            cholesky_solve(&self.factor, d, &mut col);
+            for r in 0..d {
+                inverse[r * d + c] = col[r];
+            }
+        }
+        inverse
+    }
+}
+
+/// What solving one side needs from the other side: its Gram terms and the no-observation system.
+/// Computed once per half-sweep and shared by the solves that use it.
 pub struct SideSystem {
     pub gram: Gram,
-    pub factor: Vec<f64>,
-    /// `(w0·G + λI)⁻¹`, row-major: a never-observed entity is one matrix-vector product.
+    cold: ColdSystem,
+    /// `(w0·G + λI)⁻¹`: a never-observed entity is one matrix-vector product.
     inverse: Vec<f64>,
     /// `w0·G` in `f32`: the product every conjugate-gradient step takes, at twice the SIMD width.
     w0_gram32: Vec<f32>,
@@ -260,32 +277,14 @@ impl SideSystem {
     pub fn new(other: &[f32], hp: &Hyper) -> SideSystem {
         let d = hp.k + 1;
         let gram = gram(other, d);
-        let factor = base_factor(&gram, d, hp);
-        let mut inverse = vec![0.0f64; d * d];
-        let mut col = vec![0.0f64; d];
-        for c in 0..d {
-            col.fill(0.0);
-            col[c] = 1.0;
-            cholesky_solve(&factor, d, &mut col);
-            for r in 0..d {
-                inverse[r * d + c] = col[r];
-            }
-        }
+        let cold = ColdSystem { factor: base_factor(&gram, d, hp), h: gram.h.clone() };
+        let inverse = cold.inverse(d);
         let w0_gram32 = gram.g.iter().map(|g| (hp.w0 * g) as f32).collect();
-        SideSystem { gram, factor, inverse, w0_gram32 }
-    }
-
-    /// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`.
-    fn cold(&self, hp: &Hyper, prior: &[f32], out: &mut [f32]) {
-        let d = hp.k + 1;
-        let b: Vec<f64> = prior.iter().zip(&self.gram.h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
-        for (r, o) in out.iter_mut().enumerate().take(d) {
-            *o = dot64(&self.inverse[r * d..(r + 1) * d], &b) as f32;
-        }
+        SideSystem { gram, cold, inverse, w0_gram32 }
     }
 
     pub fn cold_system(&self) -> ColdSystem {
-        ColdSystem { factor: self.factor.clone(), h: self.gram.h.clone() }
+        self.cold.clone()
     }
 }
 
@@ -293,7 +292,7 @@ impl SideSystem {
 pub fn solve_cold(this: &mut [f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
     let d = hp.k + 1;
     this.par_chunks_mut(d).enumerate().filter(|(e, _)| adj.row(*e).is_empty()).for_each(|(e, a)| {
-        sys.cold(hp, &priors[e * d..(e + 1) * d], a);
+        cold_embedding(&sys.inverse, &sys.gram.h, hp, &priors[e * d..(e + 1) * d], a);
     });
 }
 

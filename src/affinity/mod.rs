@@ -173,10 +173,10 @@ impl AffinityModel {
         let t0 = Instant::now();
         let market = Market::measure(&ds.campaigns, rows, params.objective);
         let (pairs, skipped) = outcome::pair_targets(&ds.campaigns, rows, &market, params.alpha, TargetKind::Rate);
-        let efficiency = Efficiency::measure(&ds.campaigns, rows, &ds.influencers);
         if pairs.is_empty() {
             return Err(AffinityError::NoTargets { objective: params.objective, rows: rows.len() });
         }
+        let efficiency = Efficiency::measure(&ds.campaigns, rows, &ds.influencers);
         let (nb, ni) = (ds.brands.len(), ds.influencers.len());
         let k = params.factors;
         let d = k + 1;
@@ -216,17 +216,17 @@ impl AffinityModel {
         // The creators' Gram terms serve the objective and then the next brand solve.
         let mut sys_i = als::SideSystem::new(&iv, &hp);
         let mut history = vec![als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp)];
-        let mut sys_b = als::SideSystem::new(&bv, &hp);
+        let mut sys_b = None;
         for _ in 0..params.iterations {
             als::solve_side(&mut bv, &iv, &sys_i, &by_brand, &prior_b, &hp);
             pb = prior_sys_b.fit(&bv, &xb, &obs_b, d);
             prior_b = als::project(&pb, &xb, d, fb);
             als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
-            sys_b = als::SideSystem::new(&bv, &hp);
-            als::solve_side(&mut iv, &bv, &sys_b, &by_infl, &prior_i, &hp);
+            let sb = sys_b.insert(als::SideSystem::new(&bv, &hp));
+            als::solve_side(&mut iv, &bv, sb, &by_infl, &prior_i, &hp);
             pi = prior_sys_i.fit(&iv, &xi, &obs_i, d);
             prior_i = als::project(&pi, &xi, d, fi);
-            als::solve_cold(&mut iv, &sys_b, &by_infl, &prior_i, &hp);
+            als::solve_cold(&mut iv, sb, &by_infl, &prior_i, &hp);
             sys_i = als::SideSystem::new(&iv, &hp);
             history.push(als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp));
         }
@@ -256,9 +256,10 @@ impl AffinityModel {
             influencer_features,
             brand_prior: pb,
             influencer_prior: pi,
-            // New brands are solved against the final creators, new creators against the final brands.
+            // New brands are solved against the final creators, like the model's cold brands; new
+            // creators against the brands of the last sweep, like the model's cold creators.
             brand_cold: sys_i.cold_system(),
-            influencer_cold: sys_b.cold_system(),
+            influencer_cold: sys_b.expect("params.check() guarantees at least one iteration").cold_system(),
             brand_history,
             influencer_history,
             hyper_w0: hp.w0,
@@ -310,11 +311,12 @@ impl AffinityModel {
         let d = self.params.factors + 1;
         let hp = self.hyper();
         let n = x.len() / f;
+        let inverse = cold.inverse(d);
         let mut out = vec![0.0f32; n * d];
         let mut p = vec![0.0f32; d];
         for e in 0..n {
             als::project_one(prior, &x[e * f..(e + 1) * f], d, f, &mut p);
-            als::cold_solve(cold, d, &hp, &p, &mut out[e * d..(e + 1) * d]);
+            als::cold_embedding(&inverse, &cold.h, &hp, &p, &mut out[e * d..(e + 1) * d]);
         }
         widen(&out, d, side)
     }

@@ -49,31 +49,18 @@ fn finite_pos(x: f64) -> bool {
 
 impl Market {
     pub fn measure(c: &Campaigns, rows: &[usize], objective: Objective) -> Market {
-        let (mut imp, mut clicks, mut imp_c, mut conv, mut imp_v, mut rev, mut conv_r, mut cost) =
-            (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
-        for &r in rows {
-            imp += c.impressions[r];
-            cost += c.cost[r];
-            if c.clicks[r].is_finite() {
-                clicks += c.clicks[r];
-                imp_c += c.impressions[r];
-            }
-            if c.conversions[r].is_finite() {
-                conv += c.conversions[r];
-                imp_v += c.impressions[r];
-                if c.revenue[r].is_finite() {
-                    rev += c.revenue[r];
-                    conv_r += c.conversions[r];
-                }
-            }
-        }
+        let t = c.totals(rows.iter().copied());
         let mut m = Market {
             objective,
-            ctr: (clicks / imp_c).max(1e-6),
-            conversions_per_impression: (conv / imp_v).max(1e-8),
-            revenue_per_conversion: if conv_r > 0.0 { rev / conv_r } else { 1.0 },
+            ctr: (t.clicks / t.impressions_with_clicks).max(1e-6),
+            conversions_per_impression: (t.conversions / t.impressions_with_conversions).max(1e-8),
+            revenue_per_conversion: if t.conversions_with_revenue > 0.0 {
+                t.revenue / t.conversions_with_revenue
+            } else {
+                1.0
+            },
             value_per_cost: 1.0,
-            cpm: cost / imp.max(1.0) * 1000.0,
+            cpm: t.cost / t.impressions.max(1.0) * 1000.0,
         };
         // v0: the market's total value over its total cost, on the rows that measure the value.
         let (mut value, mut spend) = (0.0, 0.0);
