@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::affinity::{AffinityModel, AffinityParams};
+use crate::affinity::{AffinityModel, AffinityParams, Tracking};
 use crate::contract::Objective;
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
@@ -115,6 +115,9 @@ pub struct TrainArgs {
     /// Quarantine bad input rows (into OUT/rejected.csv) instead of failing.
     #[arg(long)]
     pub lenient: bool,
+    /// Measure the objective after every sweep (recorded in the manifest), not only at the ends.
+    #[arg(long)]
+    pub track_objective: bool,
 }
 
 #[derive(Args, Debug)]
@@ -390,17 +393,24 @@ pub fn load_data(dir: &Path, lenient: bool, rejected: &Path) -> Result<dataset::
 }
 
 /// Train the affinity model on every campaign row and save it with its manifest.
-pub fn train_into(data: &Path, out: &Path, params: &AffinityParams, lenient: bool) -> Result<model_dir::Manifest> {
+pub fn train_into(
+    data: &Path,
+    out: &Path,
+    params: &AffinityParams,
+    lenient: bool,
+    track: Tracking,
+) -> Result<model_dir::Manifest> {
     let ds = load_data(data, lenient, &out.join("rejected.csv"))?;
     let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
-    let (model, report) = AffinityModel::fit(&ds, &rows, params)?;
+    let (model, report) = AffinityModel::fit_tracked(&ds, &rows, params, track)?;
     let info = DataInfo::of(data, &ds).with_context(|| format!("fingerprinting {}", data.display()))?;
     Ok(model_dir::save_affinity(out, &model, &report, info)?)
 }
 
 fn train(a: TrainArgs) -> Result<()> {
     let params = a.affinity.params()?;
-    let m = train_into(&a.data, &a.out, &params, a.lenient)?;
+    let track = if a.track_objective { Tracking::EverySweep } else { Tracking::Ends };
+    let m = train_into(&a.data, &a.out, &params, a.lenient, track)?;
     let e = m.affinity.as_ref().expect("just trained");
     let t = &e.train;
     println!(
@@ -418,7 +428,7 @@ fn train(a: TrainArgs) -> Result<()> {
         "objective {:.1} -> {:.1} over {} sweeps",
         t.objective_history[0],
         t.objective_history.last().copied().unwrap_or(f64::NAN),
-        t.objective_history.len() - 1
+        params.iterations
     );
     println!(
         "model: {} ({} bytes), manifest: {}",

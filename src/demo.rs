@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::affinity::AffinityParams;
+use crate::affinity::{AffinityParams, Tracking};
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::EvalConfig;
@@ -53,7 +53,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         params.factors,
         model.display()
     );
-    let m = crate::cli::train_into(&data_dir, &model, &params, false)?;
+    let m = crate::cli::train_into(&data_dir, &model, &params, false, Tracking::Ends)?;
     let t = &m.affinity.as_ref().expect("just trained").train;
     println!(
         "      {} pairs from {} campaign rows, {} warm brands, {} warm influencers; objective {:.0} -> {:.0}; {:.1}s",

@@ -227,12 +227,39 @@ fn base_factor(gr: &Gram, d: usize, hp: &Hyper) -> Vec<f64> {
     m
 }
 
-/// Embedding of an entity with no observations: `(w0 G + λ I)⁻¹ (λ p − w0 h)`, given that inverse.
-pub fn cold_embedding(inverse: &[f64], h: &[f64], hp: &Hyper, prior: &[f32], out: &mut [f32]) {
-    let d = hp.k + 1;
-    let b: Vec<f64> = prior.iter().zip(h).map(|(p, h)| hp.lambda * f64::from(*p) - hp.w0 * h).collect();
-    for (r, o) in out.iter_mut().enumerate().take(d) {
-        *o = dot64(&inverse[r * d..(r + 1) * d], &b) as f32;
+/// The embedding of an entity with no observations, `(w0 G + λI)⁻¹ (λ P x − w0 h)`, as one affine
+/// map of its features `M x + c`: a never-observed entity costs `d·f`, not a projection and then a
+/// `d × d` product. Training and cold-start serving both use it, so they cannot drift apart.
+pub struct ColdMap {
+    /// `λ (w0 G + λI)⁻¹ P`, `d × f`, row-major.
+    m: Vec<f32>,
+    /// `−w0 (w0 G + λI)⁻¹ h`.
+    c: Vec<f32>,
+    f: usize,
+}
+
+impl ColdMap {
+    /// From the inverse of `w0 G + λI`, `h = Σ o z` and the prior projection `P` (`d × f`).
+    pub fn new(inverse: &[f64], h: &[f64], prior: &[f32], f: usize, hp: &Hyper) -> ColdMap {
+        let d = hp.k + 1;
+        let mut m = vec![0.0f32; d * f];
+        let mut row = vec![0.0f64; f];
+        for r in 0..d {
+            row.fill(0.0);
+            for t in 0..d {
+                let w = inverse[r * d + t];
+                row.iter_mut().zip(&prior[t * f..(t + 1) * f]).for_each(|(acc, p)| *acc += w * f64::from(*p));
+            }
+            m[r * f..(r + 1) * f].iter_mut().zip(&row).for_each(|(o, v)| *o = (hp.lambda * v) as f32);
+        }
+        let c = (0..d).map(|r| (-hp.w0 * dot64(&inverse[r * d..(r + 1) * d], h)) as f32).collect();
+        ColdMap { m, c, f }
+    }
+
+    pub fn apply(&self, x: &[f32], out: &mut [f32]) {
+        for (r, o) in out.iter_mut().enumerate().take(self.c.len()) {
+            *o = dot32(&self.m[r * self.f..(r + 1) * self.f], x) + self.c[r];
+        }
     }
 }
 
@@ -286,13 +313,17 @@ impl SideSystem {
     pub fn cold_system(&self) -> ColdSystem {
         self.cold.clone()
     }
+
+    pub fn cold_map(&self, prior: &[f32], f: usize, hp: &Hyper) -> ColdMap {
+        ColdMap::new(&self.inverse, &self.gram.h, prior, f, hp)
+    }
 }
 
-/// Re-solve only the entities without observations (after their prior moved).
-pub fn solve_cold(this: &mut [f32], sys: &SideSystem, adj: &Csr, priors: &[f32], hp: &Hyper) {
-    let d = hp.k + 1;
-    this.par_chunks_mut(d).enumerate().filter(|(e, _)| adj.row(*e).is_empty()).for_each(|(e, a)| {
-        cold_embedding(&sys.inverse, &sys.gram.h, hp, &priors[e * d..(e + 1) * d], a);
+/// Re-solve only the entities without observations (after their prior moved), from their features.
+pub fn solve_cold(this: &mut [f32], map: &ColdMap, observed: &[bool], features: &[f32]) {
+    let d = map.c.len();
+    this.par_chunks_mut(d).enumerate().filter(|(e, _)| !observed[*e]).for_each(|(e, a)| {
+        map.apply(&features[e * map.f..(e + 1) * map.f], a);
     });
 }
 
@@ -305,27 +336,28 @@ pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, 
     // (k + 1 unknowns) and well conditioned (λ ≥ w0·‖G‖), and twice the SIMD width halves the cost.
     let (lambda, w0) = (hp.lambda as f32, hp.w0 as f32);
     let h32: Vec<f32> = gr.h.iter().map(|h| *h as f32).collect();
-    let scratch = || vec![0.0f32; 6 * d];
+    let scratch = || vec![0.0f32; 4 * d];
     this.par_chunks_mut(d).enumerate().filter(|(e, _)| !adj.row(*e).is_empty()).for_each_init(
         scratch,
         |buf, (e, a)| {
-            let (rhs, rest) = buf.split_at_mut(d);
-            let (x, rest) = rest.split_at_mut(d);
-            let (ax, rest) = rest.split_at_mut(d);
+            let (x, rest) = buf.split_at_mut(d);
             let (r, rest) = rest.split_at_mut(d);
             let (p, ap) = rest.split_at_mut(d);
             let prior = &priors[e * d..(e + 1) * d];
             let range = adj.row(e);
-            // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p
-            for ((b, pr), h) in rhs.iter_mut().zip(prior).zip(&h32) {
-                *b = lambda * pr - w0 * h;
+            // r = rhs − A x in one pass over the observations, where
+            // rhs = Σ [c y − (c − w0) o] z − w0 h + λ p and A = w0 G + λ I + Σ (c − w0) z zᵀ.
+            x.copy_from_slice(a);
+            for t in 0..d {
+                r[t] = lambda * prior[t] - w0 * h32[t] - dot32(&sys.w0_gram32[t * d..(t + 1) * d], x) - lambda * x[t];
             }
             for t in range.clone() {
                 let j = adj.idx[t] as usize;
                 let (c, y) = (adj.c[t], adj.y[t]);
                 let o = other[j * d + d - 1];
-                z_axpy(other, j, d, c * y - (c - w0) * o, rhs);
+                z_axpy(other, j, d, c * y - (c - w0) * (o + z_dot(other, j, d, x)), r);
             }
+            p.copy_from_slice(r);
             let apply = |v: &[f32], out: &mut [f32]| {
                 for t in 0..d {
                     out[t] = dot32(&sys.w0_gram32[t * d..(t + 1) * d], v) + lambda * v[t];
@@ -336,12 +368,6 @@ pub fn solve_side(this: &mut [f32], other: &[f32], sys: &SideSystem, adj: &Csr, 
                     z_axpy(other, j, d, s, out);
                 }
             };
-            x.copy_from_slice(a);
-            apply(x, ax);
-            for t in 0..d {
-                r[t] = rhs[t] - ax[t];
-                p[t] = r[t];
-            }
             let mut rr = dot32(r, r);
             for _ in 0..hp.cg_steps {
                 if rr < 1e-24 {
@@ -445,11 +471,14 @@ impl PriorSystem {
     }
 }
 
-/// `P x_e` for every entity: `n × d`.
-pub fn project(prior: &[f32], features: &[f32], d: usize, f: usize) -> Vec<f32> {
+/// `P x_e` for every entity where `keep(e)` (zeros elsewhere): `n × d`.
+pub fn project(prior: &[f32], features: &[f32], d: usize, f: usize, keep: impl Fn(usize) -> bool + Sync) -> Vec<f32> {
     let n = features.len() / f;
     let mut out = vec![0.0f32; n * d];
-    out.par_chunks_mut(d).enumerate().for_each(|(e, o)| project_one(prior, &features[e * f..(e + 1) * f], d, f, o));
+    out.par_chunks_mut(d)
+        .enumerate()
+        .filter(|(e, _)| keep(*e))
+        .for_each(|(e, o)| project_one(prior, &features[e * f..(e + 1) * f], d, f, o));
     out
 }
 
@@ -540,7 +569,7 @@ mod tests {
         // a_e = P x_e exactly, with P = [[1, 2], [3, -1], [0, 1]] (d = 3, f = 2).
         let p = [1.0f32, 2.0, 3.0, -1.0, 0.0, 1.0];
         let xs: Vec<f32> = (0..50).flat_map(|e| [1.0, e as f32 / 10.0]).collect();
-        let a = project(&p, &xs, 3, 2);
+        let a = project(&p, &xs, 3, 2, |_| true);
         let fit = PriorSystem::new(&xs, &[true; 50], 2, 1e-9).fit(&a, &xs, &[true; 50], 3);
         for (x, y) in fit.iter().zip(&p) {
             assert!((x - y).abs() < 1e-3, "{fit:?}");

@@ -134,6 +134,15 @@ pub struct AffinityModel {
     pub efficiency: Efficiency,
 }
 
+/// When training measures its objective.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tracking {
+    /// After initialisation and after the last sweep.
+    Ends,
+    /// After initialisation and after every sweep (`kolrec train --track-objective`).
+    EverySweep,
+}
+
 /// What one training run did.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct TrainReport {
@@ -142,7 +151,8 @@ pub struct TrainReport {
     pub pairs: usize,
     pub warm_brands: usize,
     pub warm_influencers: usize,
-    /// Objective after initialisation, then after every sweep.
+    /// Objective after initialisation, then after every sweep ([`Tracking::EverySweep`]) or only
+    /// after the last one ([`Tracking::Ends`]).
     pub objective_history: Vec<f64>,
     pub seconds: f64,
 }
@@ -163,11 +173,21 @@ impl AffinityModel {
     }
 
     /// Train on the campaign rows `rows` of `ds` (all rows for `kolrec train`; the rows before the
-    /// cutoff for `kolrec eval`).
+    /// cutoff for `kolrec eval`), measuring the objective before the first and after the last sweep.
     pub fn fit(
         ds: &Dataset,
         rows: &[usize],
         params: &AffinityParams,
+    ) -> Result<(AffinityModel, TrainReport), AffinityError> {
+        Self::fit_tracked(ds, rows, params, Tracking::Ends)
+    }
+
+    /// [`AffinityModel::fit`], choosing how often the objective is measured (about 8% of a sweep).
+    pub fn fit_tracked(
+        ds: &Dataset,
+        rows: &[usize],
+        params: &AffinityParams,
+        track: Tracking,
     ) -> Result<(AffinityModel, TrainReport), AffinityError> {
         params.check()?;
         let t0 = Instant::now();
@@ -207,31 +227,38 @@ impl AffinityModel {
         let mut iv = init_side(ni);
         let mut pb = vec![0.0f32; d * fb];
         let mut pi = vec![0.0f32; d * fi];
-        let mut prior_b = als::project(&pb, &xb, d, fb);
-        let mut prior_i = als::project(&pi, &xi, d, fi);
         let observed = |csr: &Csr| (0..csr.rows()).map(|r| csr.indptr[r + 1] > csr.indptr[r]).collect::<Vec<bool>>();
         let (obs_b, obs_i) = (observed(&by_brand), observed(&by_infl));
+        // The priors of never-observed entities only enter the objective: they are solved straight
+        // from their features, so their priors are projected only when the objective is computed.
+        let priors =
+            |p: &[f32], x: &[f32], f: usize, obs: &[bool], all: bool| als::project(p, x, d, f, |e| all || obs[e]);
+        let mut prior_b = priors(&pb, &xb, fb, &obs_b, true);
+        let mut prior_i = priors(&pi, &xi, fi, &obs_i, true);
         let prior_sys_b = als::PriorSystem::new(&xb, &obs_b, fb, hp.nu);
         let prior_sys_i = als::PriorSystem::new(&xi, &obs_i, fi, hp.nu);
         // The creators' Gram terms serve the objective and then the next brand solve.
         let mut sys_i = als::SideSystem::new(&iv, &hp);
         let mut history = vec![als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp)];
         let mut sys_b = None;
-        for _ in 0..params.iterations {
+        for sweep in 1..=params.iterations {
+            let measure = track == Tracking::EverySweep || sweep == params.iterations;
             als::solve_side(&mut bv, &iv, &sys_i, &by_brand, &prior_b, &hp);
             pb = prior_sys_b.fit(&bv, &xb, &obs_b, d);
-            prior_b = als::project(&pb, &xb, d, fb);
-            als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
+            prior_b = priors(&pb, &xb, fb, &obs_b, measure);
+            als::solve_cold(&mut bv, &sys_i.cold_map(&pb, fb, &hp), &obs_b, &xb);
             let sb = sys_b.insert(als::SideSystem::new(&bv, &hp));
             als::solve_side(&mut iv, &bv, sb, &by_infl, &prior_i, &hp);
             pi = prior_sys_i.fit(&iv, &xi, &obs_i, d);
-            prior_i = als::project(&pi, &xi, d, fi);
-            als::solve_cold(&mut iv, sb, &by_infl, &prior_i, &hp);
+            prior_i = priors(&pi, &xi, fi, &obs_i, measure);
+            als::solve_cold(&mut iv, &sb.cold_map(&pi, fi, &hp), &obs_i, &xi);
             sys_i = als::SideSystem::new(&iv, &hp);
-            history.push(als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp));
+            if measure {
+                history.push(als::objective(&bv, &iv, &sys_i.gram, &by_brand, &prior_b, &prior_i, &pb, &pi, &hp));
+            }
         }
         // Never-observed brands against the final creators: exactly how a new brand is embedded.
-        als::solve_cold(&mut bv, &sys_i, &by_brand, &prior_b, &hp);
+        als::solve_cold(&mut bv, &sys_i.cold_map(&pb, fb, &hp), &obs_b, &xb);
         let count = |csr: &Csr| (0..csr.rows()).map(|r| (csr.indptr[r + 1] - csr.indptr[r]) as u32).collect::<Vec<_>>();
         let brand_history = count(&by_brand);
         let influencer_history = count(&by_infl);
@@ -311,12 +338,10 @@ impl AffinityModel {
         let d = self.params.factors + 1;
         let hp = self.hyper();
         let n = x.len() / f;
-        let inverse = cold.inverse(d);
+        let map = als::ColdMap::new(&cold.inverse(d), &cold.h, prior, f, &hp);
         let mut out = vec![0.0f32; n * d];
-        let mut p = vec![0.0f32; d];
         for e in 0..n {
-            als::project_one(prior, &x[e * f..(e + 1) * f], d, f, &mut p);
-            als::cold_embedding(&inverse, &cold.h, &hp, &p, &mut out[e * d..(e + 1) * d]);
+            map.apply(&x[e * f..(e + 1) * f], &mut out[e * d..(e + 1) * d]);
         }
         widen(&out, d, side)
     }
@@ -462,7 +487,7 @@ mod tests {
     fn the_objective_never_rises_and_falls_a_lot() {
         let (ds, seen) = checkerboard();
         let rows: Vec<usize> = (0..seen.len()).collect();
-        let (_, report) = AffinityModel::fit(&ds, &rows, &small(12)).unwrap();
+        let (_, report) = AffinityModel::fit_tracked(&ds, &rows, &small(12), Tracking::EverySweep).unwrap();
         let h = &report.objective_history;
         assert_eq!(h.len(), 13);
         for w in h.windows(2) {
