@@ -12,6 +12,8 @@ use crate::contract::Objective;
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::{self, EvalConfig};
+use crate::index::IndexParams;
+use crate::recommend::{Answer, Brief, FilterSpec, Who};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
 use crate::import::{self, ImportConfig};
 use crate::model_dir::{self, DataInfo};
@@ -40,6 +42,12 @@ pub enum Command {
     Train(TrainArgs),
     /// Evaluate on a time split: refit with the model's parameters before the cutoff, test after.
     Eval(EvalArgs),
+    /// (Re)build the ANN index of a model directory.
+    Index(IndexCmdArgs),
+    /// Top-k influencers for a brand (or a brief), with filters and reasons.
+    Recommend(RecommendArgs),
+    /// Lookalike influencers: more creators like this one.
+    Similar(SimilarArgs),
     /// Measure throughput and peak memory (prints figures; see README).
     Bench(BenchArgs),
 }
@@ -118,6 +126,142 @@ pub struct TrainArgs {
     /// Measure the objective after every sweep (recorded in the manifest), not only at the ends.
     #[arg(long)]
     pub track_objective: bool,
+    /// Skip building the ANN index (build it later with `kolrec index`).
+    #[arg(long)]
+    pub no_index: bool,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+/// HNSW index parameters; defaults and ranges in `IndexParams` and the README.
+#[derive(Args, Debug, Clone)]
+pub struct IndexArgs {
+    /// Links per node and layer.
+    #[arg(long, default_value_t = 16)]
+    pub m: usize,
+    #[arg(long, default_value_t = 200)]
+    pub ef_construction: usize,
+    /// Candidate list per query (recorded in the sidecar; the default for every query).
+    #[arg(long, default_value_t = 80)]
+    pub ef_search: usize,
+    /// Filtered queries leaving fewer creators than this are answered by an exact scan.
+    #[arg(long, default_value_t = 20_000)]
+    pub exact_below: usize,
+}
+
+impl IndexArgs {
+    pub fn params(&self) -> Result<IndexParams> {
+        let p = IndexParams {
+            m: self.m,
+            ef_construction: self.ef_construction,
+            ef_search: self.ef_search,
+            exact_below: self.exact_below,
+        };
+        p.check()?;
+        Ok(p)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct IndexCmdArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[command(flatten)]
+    pub index: IndexArgs,
+}
+
+/// The filters of `recommend` and `similar`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct FilterArgs {
+    /// Keep these platforms (repeat or comma-separate).
+    #[arg(long = "platform", value_delimiter = ',')]
+    pub platforms: Vec<String>,
+    /// Keep these content categories.
+    #[arg(long = "category", value_delimiter = ',')]
+    pub categories: Vec<String>,
+    /// Keep creators in these countries (ISO codes).
+    #[arg(long = "country", value_delimiter = ',')]
+    pub countries: Vec<String>,
+    /// Keep these follower tiers: nano, micro, mid, macro, mega.
+    #[arg(long = "tier", value_delimiter = ',')]
+    pub tiers: Vec<crate::tier::Tier>,
+    #[arg(long)]
+    pub min_followers: Option<f64>,
+    /// Exclusive upper bound.
+    #[arg(long)]
+    pub max_followers: Option<f64>,
+    /// Highest price per post (creators without a known price are left out).
+    #[arg(long)]
+    pub max_price: Option<f64>,
+    /// Lowest engagement rate, as a share (0.03 = 3%).
+    #[arg(long)]
+    pub min_engagement: Option<f32>,
+    /// Influencer IDs to leave out (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub exclude: Vec<String>,
+    /// Leave out creators the brand already worked with.
+    #[arg(long)]
+    pub exclude_worked: bool,
+}
+
+impl FilterArgs {
+    pub fn spec(&self) -> FilterSpec {
+        FilterSpec {
+            platforms: self.platforms.clone(),
+            categories: self.categories.clone(),
+            countries: self.countries.clone(),
+            tiers: self.tiers.clone(),
+            min_followers: self.min_followers,
+            max_followers: self.max_followers,
+            max_price: self.max_price,
+            min_engagement: self.min_engagement,
+            exclude: self.exclude.clone(),
+            exclude_worked: self.exclude_worked,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct RecommendArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A brand in the model.
+    #[arg(long, required_unless_present = "brief_category", conflicts_with = "brief_category")]
+    pub brand: Option<String>,
+    /// A new brand's category (a brief: recommendations from features).
+    #[arg(long)]
+    pub brief_category: Option<String>,
+    #[arg(long, requires = "brief_category", default_value = "")]
+    pub brief_country: String,
+    /// Share of the brief's target audience that is female (0–1).
+    #[arg(long, requires = "brief_category")]
+    pub brief_female_share: Option<f32>,
+    /// Five comma-separated shares of the target audience by age bucket (13-17,18-24,25-34,35-44,45+).
+    #[arg(long, requires = "brief_category", value_delimiter = ',', num_args = 5)]
+    pub brief_ages: Option<Vec<f32>>,
+    #[arg(short, long, default_value_t = 20)]
+    pub k: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Scan every creator exactly instead of using the ANN index.
+    #[arg(long)]
+    pub exact: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SimilarArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub influencer: String,
+    #[arg(short, long, default_value_t = 20)]
+    pub k: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]
@@ -235,6 +379,29 @@ pub enum BenchWhat {
         #[command(flatten)]
         affinity: AffinityArgs,
     },
+    /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).
+    Ann {
+        /// A trained model directory (with its catalogue).
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/ann")]
+        out: PathBuf,
+        #[arg(long, default_value_os_t = default_peers_python())]
+        python: PathBuf,
+        #[arg(long, default_value = "../shared/bench/peers.py")]
+        peers: PathBuf,
+        #[command(flatten)]
+        index: IndexArgs,
+        /// Candidate-list sizes to measure.
+        #[arg(long, value_delimiter = ',', default_value = "10,20,40,80,160")]
+        efs: Vec<usize>,
+        /// Brands used as queries (0 = all).
+        #[arg(long, default_value_t = 0)]
+        max_queries: usize,
+        /// Only kolrec's figures (no Python).
+        #[arg(long)]
+        no_peers: bool,
+    },
     /// Generate and load (validate) throughput and peak memory.
     Data {
         /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.
@@ -257,8 +424,23 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import(a) => import_list(a),
         Command::Train(a) => train(a),
         Command::Eval(a) => eval(a),
+        Command::Index(a) => index(a),
+        Command::Recommend(a) => recommend(a),
+        Command::Similar(a) => similar(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
+            BenchWhat::Ann { model, out, python, peers, index, efs, max_queries, no_peers } => {
+                crate::bench::ann::run(&crate::bench::ann::AnnBench {
+                    model: &model,
+                    out: &out,
+                    python: &python,
+                    peers: &peers,
+                    params: index.params()?,
+                    efs,
+                    max_queries,
+                    skip_peers: no_peers,
+                })
+            }
             BenchWhat::Affinity { data, out, python, peers, affinity } => {
                 crate::bench::affinity(&data, &out, &python, &peers, &affinity.params()?)
             }
@@ -392,25 +574,34 @@ pub fn load_data(dir: &Path, lenient: bool, rejected: &Path) -> Result<dataset::
     Ok(ds)
 }
 
-/// Train the affinity model on every campaign row and save it with its manifest.
+/// Train the affinity model on every campaign row and save it with its manifest, the serving
+/// catalogue and (given its parameters) the ANN index.
 pub fn train_into(
     data: &Path,
     out: &Path,
     params: &AffinityParams,
     lenient: bool,
     track: Tracking,
+    index: Option<&IndexParams>,
 ) -> Result<model_dir::Manifest> {
     let ds = load_data(data, lenient, &out.join("rejected.csv"))?;
     let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
     let (model, report) = AffinityModel::fit_tracked(&ds, &rows, params, track)?;
     let info = DataInfo::of(data, &ds).with_context(|| format!("fingerprinting {}", data.display()))?;
-    Ok(model_dir::save_affinity(out, &model, &report, info)?)
+    let mut manifest = model_dir::save_affinity(out, &model, &report, info)?;
+    model_dir::save_catalog(out, &crate::catalog::Catalog::build(&ds, &rows), &mut manifest)?;
+    drop(ds);
+    if let Some(ip) = index {
+        model_dir::build_index(out, &model, &mut manifest, ip, false)?;
+    }
+    Ok(manifest)
 }
 
 fn train(a: TrainArgs) -> Result<()> {
     let params = a.affinity.params()?;
+    let index_params = a.index.params()?;
     let track = if a.track_objective { Tracking::EverySweep } else { Tracking::Ends };
-    let m = train_into(&a.data, &a.out, &params, a.lenient, track)?;
+    let m = train_into(&a.data, &a.out, &params, a.lenient, track, (!a.no_index).then_some(&index_params))?;
     let e = m.affinity.as_ref().expect("just trained");
     let t = &e.train;
     println!(
@@ -436,6 +627,72 @@ fn train(a: TrainArgs) -> Result<()> {
         e.bytes,
         a.out.join(model_dir::MANIFEST_FILE).display()
     );
+    if let Some(ix) = &m.index {
+        println!(
+            "ANN index: {} creators, M {}, ef_construction {}, built in {:.1}s, {}: {}",
+            ix.count,
+            ix.params.m,
+            ix.params.ef_construction,
+            ix.build_seconds,
+            human_bytes(ix.bytes),
+            a.out.join(&ix.dir).display()
+        );
+    }
+    Ok(())
+}
+
+fn index(a: IndexCmdArgs) -> Result<()> {
+    let params = a.index.params()?;
+    let (model, mut manifest) = model_dir::load_affinity(&a.model)?;
+    let ix = model_dir::build_index(&a.model, &model, &mut manifest, &params, false)?;
+    println!(
+        "ANN index: {} creators, M {}, ef_construction {}, ef_search {}, built in {:.1}s, {}: {}",
+        ix.count,
+        ix.params.m,
+        ix.params.ef_construction,
+        ix.params.ef_search,
+        ix.build_seconds,
+        human_bytes(ix.bytes),
+        a.model.join(&ix.dir).display()
+    );
+    Ok(())
+}
+
+fn recommend(a: RecommendArgs) -> Result<()> {
+    let who = match (&a.brand, &a.brief_category) {
+        (Some(b), _) => Who::Brand(b.clone()),
+        (None, Some(c)) => Who::Brief(Brief {
+            category: c.clone(),
+            country: a.brief_country.clone(),
+            female_share: a.brief_female_share,
+            ages: a.brief_ages.as_ref().map(|v| std::array::from_fn(|i| v[i])),
+        }),
+        (None, None) => bail!("give --brand ID or a brief (--brief-category ...)"),
+    };
+    let spec = a.filters.spec();
+    // Arguments are checked before the model is loaded.
+    spec.check()?;
+    crate::recommend::Server::check_k(a.k)?;
+    let serving = model_dir::load_serving(&a.model, a.exact)?;
+    let answer = serving.server(None).recommend(&who, a.k, &spec)?;
+    print_answer(&answer, a.json)
+}
+
+fn similar(a: SimilarArgs) -> Result<()> {
+    let spec = a.filters.spec();
+    spec.check()?;
+    crate::recommend::Server::check_k(a.k)?;
+    let serving = model_dir::load_serving(&a.model, true)?;
+    let answer = serving.server(None).similar(&a.influencer, a.k, &spec)?;
+    print_answer(&answer, a.json)
+}
+
+fn print_answer(answer: &Answer, json: bool) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(answer)?);
+    } else {
+        print!("{}", crate::recommend::table(answer));
+    }
     Ok(())
 }
 
@@ -447,7 +704,12 @@ pub fn eval_model(data: &Path, model: &Path, cfg: &EvalConfig) -> Result<evaluat
     drop(trained);
     let ds = load_data(data, false, &model.join("rejected.csv"))?;
     let truth = crate::sim::truth::Truth::load(data, &ds)?;
-    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, cfg)?;
+    // The index is measured with the parameters the model directory's own index was built with.
+    let mut cfg = cfg.clone();
+    if let (Some(ix), Some(_)) = (&manifest.index, &cfg.index) {
+        cfg.index = Some(ix.params);
+    }
+    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg)?;
     let json = serde_json::to_value(&report)?;
     let path = model.join("eval.json");
     crate::fsutil::atomic_write(&path, serde_json::to_string_pretty(&json)?.as_bytes())

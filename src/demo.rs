@@ -10,6 +10,7 @@ use crate::affinity::{AffinityParams, Tracking};
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::EvalConfig;
+use crate::index::IndexParams;
 use crate::sim::{self, SimParams};
 
 pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
@@ -53,7 +54,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         params.factors,
         model.display()
     );
-    let m = crate::cli::train_into(&data_dir, &model, &params, false, Tracking::Ends)?;
+    let m = crate::cli::train_into(&data_dir, &model, &params, false, Tracking::Ends, Some(&IndexParams::default()))?;
     let t = &m.affinity.as_ref().expect("just trained").train;
     println!(
         "      {} pairs from {} campaign rows, {} warm brands, {} warm influencers; objective {:.0} -> {:.0}; {:.1}s",

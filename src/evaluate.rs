@@ -13,7 +13,10 @@ use serde::Serialize;
 
 use crate::affinity::outcome::Market;
 use crate::affinity::{self, AffinityModel, AffinityParams, TrainReport};
+use crate::catalog::Catalog;
 use crate::contract::Objective;
+use crate::index::{ExactIndex, Hit, HnswIndex, IndexError, IndexParams, MipsIndex};
+use crate::recommend::{Filter, FilterSpec, SearchPath, Server};
 use crate::dataset::{Campaigns, Dataset};
 use crate::sim::truth::Truth;
 
@@ -25,11 +28,14 @@ pub struct EvalConfig {
     pub ks: Vec<usize>,
     pub bootstrap: usize,
     pub seed: u64,
+    /// Build an HNSW index with these parameters over the evaluated model and measure its recall
+    /// (`None`: skip).
+    pub index: Option<IndexParams>,
 }
 
 impl Default for EvalConfig {
     fn default() -> Self {
-        EvalConfig { holdout: 0.2, ks: vec![10, 50], bootstrap: 1000, seed: 42 }
+        EvalConfig { holdout: 0.2, ks: vec![10, 50], bootstrap: 1000, seed: 42, index: Some(IndexParams::default()) }
     }
 }
 
@@ -41,6 +47,8 @@ pub enum EvalError {
     Split(String),
     #[error(transparent)]
     Model(#[from] affinity::AffinityError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
 }
 
 /// Campaign rows before and from the cutoff date.
@@ -293,6 +301,86 @@ pub struct EvalReport {
     pub train: TrainReport,
     pub segments: BTreeMap<String, Segment>,
     pub outcomes: BTreeMap<String, Outcomes>,
+    /// Recall@10 of the HNSW index against the exact inner-product top-10, over all brands.
+    pub ann_recall_at_10: Option<f64>,
+    /// The same under the standard filter of [`AnnEval`], on the HNSW path.
+    pub ann_recall_at_10_filtered: Option<f64>,
+    pub ann: Option<AnnEval>,
+}
+
+/// How well the HNSW index serves the model it indexes.
+#[derive(Clone, Debug, Serialize)]
+pub struct AnnEval {
+    pub params: IndexParams,
+    pub queries: usize,
+    pub build_seconds: f64,
+    pub recall_at_10: f64,
+    /// The filter: each brand keeps one platform (cycling through them by brand) and drops its
+    /// past creators, the commonest marketer filter.
+    pub filter: String,
+    pub mean_allowed: f64,
+    /// The HNSW path forced (no exact fallback): what the index itself recalls under the filter.
+    pub recall_at_10_filtered: f64,
+    /// What `recommend` returns (exact scan below `exact_below` allowed creators or when the index
+    /// comes back short).
+    pub served_recall_at_10_filtered: f64,
+    pub served_exact_share: f64,
+}
+
+/// The filter of the filtered-recall measurement for the `j`-th query.
+pub fn standard_filter(platforms: &[String], j: usize) -> FilterSpec {
+    FilterSpec { platforms: vec![platforms[j % platforms.len()].clone()], exclude_worked: true, ..Default::default() }
+}
+
+/// Mean over queries of |found ∩ exact| / |exact| (queries with nothing to find are skipped).
+pub fn recall(found: &[Vec<Hit>], exact: &[Vec<Hit>]) -> f64 {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for (a, e) in found.iter().zip(exact) {
+        if e.is_empty() {
+            continue;
+        }
+        sum += a.iter().filter(|h| e.iter().any(|x| x.item == h.item)).count() as f64 / e.len() as f64;
+        n += 1;
+    }
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+/// Recall@10 of `server`'s index for the given brands, unfiltered and under [`standard_filter`].
+pub fn ann_recall(server: &Server, brands: &[usize], build_seconds: f64) -> AnnEval {
+    const K: usize = 10;
+    let index = server.index.expect("an index to measure");
+    let model = server.model;
+    let q = |j: usize| model.brand_vector(brands[j]);
+    let nq = brands.len();
+    let exact = ExactIndex::new(&model.influencer_vectors, model.dim());
+    let truth: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| exact.search(q(j), K, None)).collect();
+    let found: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| index.search(q(j), K, None)).collect();
+    let platforms = &server.catalog.influencers.platform.values;
+    let filters: Vec<Filter> = (0..nq)
+        .into_par_iter()
+        .filter_map(|j| server.compile(&standard_filter(platforms, j), Some(brands[j])).ok())
+        .collect();
+    // A filter that leaves nothing is an error for a user; here it only drops the query.
+    let exact_only = Server { index: None, ..*server };
+    let run = |s: &Server, force: bool| -> Vec<(Vec<Hit>, SearchPath)> {
+        (0..filters.len()).into_par_iter().map(|j| s.top_k(q(j), K, &filters[j], force)).collect()
+    };
+    let truth_f: Vec<Vec<Hit>> = run(&exact_only, false).into_iter().map(|r| r.0).collect();
+    let forced: Vec<Vec<Hit>> = run(server, true).into_iter().map(|r| r.0).collect();
+    let served = run(server, false);
+    let exact_share = served.iter().filter(|r| r.1 != SearchPath::Index).count() as f64 / served.len().max(1) as f64;
+    let served: Vec<Vec<Hit>> = served.into_iter().map(|r| r.0).collect();
+    AnnEval {
+        params: *index.params(),
+        queries: nq,
+        build_seconds,
+        recall_at_10: recall(&found, &truth),
+        filter: "one platform per brand (cycling), past creators excluded".into(),
+        mean_allowed: filters.iter().map(|f| f.allowed as f64).sum::<f64>() / filters.len().max(1) as f64,
+        recall_at_10_filtered: recall(&forced, &truth_f),
+        served_recall_at_10_filtered: recall(&served, &truth_f),
+        served_exact_share: exact_share,
+    }
 }
 
 /// Everything known about a brand's place in the split.
@@ -406,7 +494,26 @@ pub fn evaluate(
             outcomes.insert(name.to_string(), outcomes_for(ds, t, &rankers, &bs, &brands, params.objective, cfg));
         }
     }
-    Ok(EvalReport { objective: params.objective, split, train, segments, outcomes })
+    let ann = match &cfg.index {
+        Some(ip) => {
+            let index = HnswIndex::build(&model.influencer_vectors, model.dim(), ip, true)?;
+            let catalog = Catalog::build(ds, &split.train);
+            let server = Server { model: &model, catalog: &catalog, index: Some(&index), exact_below: ip.exact_below };
+            let brands: Vec<usize> = (0..ds.brands.len()).collect();
+            Some(ann_recall(&server, &brands, index.sidecar.build_seconds))
+        }
+        None => None,
+    };
+    Ok(EvalReport {
+        objective: params.objective,
+        split,
+        train,
+        segments,
+        outcomes,
+        ann_recall_at_10: ann.as_ref().map(|a| a.recall_at_10),
+        ann_recall_at_10_filtered: ann.as_ref().map(|a| a.recall_at_10_filtered),
+        ann,
+    })
 }
 
 fn outcomes_for(
@@ -501,6 +608,21 @@ impl fmt::Display for EvalReport {
                 writeln!(f, "  {m:<28} {:>21} {:>9.3}% {:>8.1}", est(e), 100.0 * o.top10_ctr[m], o.top10_cpm[m])?;
             }
             writeln!(f, "  kolrec vs own picks: CTR ×{:.2}, CPM ÷{:.2}", o.ctr_lift, o.cpm_drop)?;
+        }
+        if let Some(a) = &self.ann {
+            writeln!(
+                f,
+                "
+ANN index (M {}, ef_search {}; {} brands): recall@10 {:.3} unfiltered, {:.3} filtered on the HNSW path ({:.3} as served; filter: {}, {:.0} creators allowed on average)",
+                a.params.m,
+                a.params.ef_search,
+                a.queries,
+                a.recall_at_10,
+                a.recall_at_10_filtered,
+                a.served_recall_at_10_filtered,
+                a.filter,
+                a.mean_allowed
+            )?;
         }
         Ok(())
     }

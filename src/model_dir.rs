@@ -7,9 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::affinity::{AffinityModel, AffinityParams, TrainReport};
 use crate::artifact::{self, ArtifactError, FORMAT_VERSION, Kind};
+use crate::catalog::Catalog;
 use crate::contract::Table;
+use crate::index::{HnswIndex, IndexError, IndexParams};
+use crate::recommend::Server;
 
 pub const AFFINITY_FILE: &str = "affinity.bin";
+pub const CATALOG_FILE: &str = "catalog.bin";
+pub const INDEX_DIR: &str = "index";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
 #[derive(Debug, thiserror::Error)]
@@ -24,8 +29,14 @@ pub enum ModelDirError {
     ManifestVersion { path: PathBuf, found: u32 },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("{} holds no catalogue ({CATALOG_FILE}); retrain with `kolrec train` to serve recommendations", dir.display())]
+    NoCatalog { dir: PathBuf },
+    #[error("{} does not match the model in {} (different creators or brands); retrain", path.display(), dir.display())]
+    CatalogMismatch { path: PathBuf, dir: PathBuf },
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
 }
 
 /// The training data, as the manifest records it.
@@ -71,6 +82,28 @@ pub struct Manifest {
     pub affinity: Option<AffinityEntry>,
     /// The latest `kolrec eval` summary, if any.
     pub evaluation: Option<serde_json::Value>,
+    /// The serving catalogue (absent in models from before it existed).
+    #[serde(default)]
+    pub catalog: Option<FileEntry>,
+    /// The ANN index, if built: its directory and sidecar summary.
+    #[serde(default)]
+    pub index: Option<IndexEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub file: String,
+    pub bytes: u64,
+    pub crc32: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct IndexEntry {
+    pub dir: String,
+    pub params: IndexParams,
+    pub count: usize,
+    pub build_seconds: f64,
+    pub bytes: u64,
 }
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest, ModelDirError> {
@@ -117,9 +150,77 @@ pub fn save_affinity(
             train: train.clone(),
         }),
         evaluation: None,
+        catalog: None,
+        index: None,
     };
     write_manifest(dir, &manifest)?;
     Ok(manifest)
+}
+
+/// Save the serving catalogue and record it in the manifest.
+pub fn save_catalog(dir: &Path, catalog: &Catalog, manifest: &mut Manifest) -> Result<(), ModelDirError> {
+    let (bytes, crc) = artifact::save(&dir.join(CATALOG_FILE), Kind::Catalog, catalog)?;
+    manifest.catalog = Some(FileEntry { file: CATALOG_FILE.into(), bytes, crc32: format!("{crc:08x}") });
+    write_manifest(dir, manifest)
+}
+
+/// Build the HNSW index over the model's creators, save it under `dir/index/` and record it.
+pub fn build_index(
+    dir: &Path,
+    model: &AffinityModel,
+    manifest: &mut Manifest,
+    params: &IndexParams,
+    quiet: bool,
+) -> Result<IndexEntry, ModelDirError> {
+    let model_crc = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?.crc32.clone();
+    let mut index = HnswIndex::build(&model.influencer_vectors, model.dim(), params, quiet)?;
+    let idir = dir.join(INDEX_DIR);
+    index.save(&idir, &model_crc)?;
+    let entry = IndexEntry {
+        dir: INDEX_DIR.into(),
+        params: *params,
+        count: index.sidecar.count,
+        build_seconds: index.sidecar.build_seconds,
+        bytes: index.sidecar.files.iter().map(|f| f.bytes).sum(),
+    };
+    manifest.index = Some(entry.clone());
+    write_manifest(dir, manifest)?;
+    Ok(entry)
+}
+
+/// Everything `recommend` and `similar` need, loaded and cross-checked.
+pub struct Serving {
+    pub model: AffinityModel,
+    pub catalog: Catalog,
+    pub index: Option<HnswIndex>,
+    pub manifest: Manifest,
+}
+
+impl Serving {
+    pub fn server(&self, exact_below: Option<usize>) -> Server<'_> {
+        let exact_below = exact_below
+            .or_else(|| self.index.as_ref().map(|i| i.params().exact_below))
+            .unwrap_or(IndexParams::default().exact_below);
+        Server { model: &self.model, catalog: &self.catalog, index: self.index.as_ref(), exact_below }
+    }
+}
+
+/// Load the model, its catalogue and (unless `exact`) its index.
+pub fn load_serving(dir: &Path, exact: bool) -> Result<Serving, ModelDirError> {
+    let (model, manifest) = load_affinity(dir)?;
+    let entry = manifest.catalog.as_ref().ok_or_else(|| ModelDirError::NoCatalog { dir: dir.into() })?;
+    let path = dir.join(&entry.file);
+    let catalog: Catalog = artifact::load(&path, Kind::Catalog)?;
+    if catalog.influencers.id != model.influencer_ids || catalog.brands.id != model.brand_ids {
+        return Err(ModelDirError::CatalogMismatch { path, dir: dir.into() });
+    }
+    let index = if exact {
+        None
+    } else {
+        let model_crc = &manifest.affinity.as_ref().expect("loaded").crc32;
+        Some(HnswIndex::load(&dir.join(INDEX_DIR), model_crc)?)
+    };
+    Ok(Serving { model, catalog, index, manifest })
 }
 
 pub fn load_affinity(dir: &Path) -> Result<(AffinityModel, Manifest), ModelDirError> {

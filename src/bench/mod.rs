@@ -1,6 +1,8 @@
 //! `kolrec bench`: throughput and peak-memory figures, measured in child processes so that each
 //! step's peak memory is its own.
 
+pub mod ann;
+
 use std::path::Path;
 use std::process::Command;
 

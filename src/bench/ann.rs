@@ -1,0 +1,260 @@
+//! `kolrec bench ann`: the HNSW index on a trained model's vectors — build time, size, reload,
+//! memory, recall@10 against the exact inner-product top-10 per ef, queries per second on 1 and 2
+//! threads, single-query latency with and without filters — side by side with hnswlib's `ip`
+//! space (`peers.py ann`) on the same vectors, exported as `.npy`.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use rayon::prelude::*;
+
+use crate::fsutil::{human_bytes, peak_rss_bytes};
+use crate::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
+use crate::evaluate::{recall, standard_filter};
+use crate::recommend::{SearchPath, Server};
+
+const K: usize = 10;
+
+pub struct AnnBench<'a> {
+    pub model: &'a Path,
+    pub out: &'a Path,
+    pub python: &'a Path,
+    pub peers: &'a Path,
+    pub params: IndexParams,
+    pub efs: Vec<usize>,
+    /// Brands used as queries (0 = all).
+    pub max_queries: usize,
+    pub skip_peers: bool,
+}
+
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * q).round() as usize]
+}
+
+/// Best-of-3 queries per second of `f` over all queries on a pool of `threads`.
+fn qps(threads: usize, n: usize, f: impl Fn(usize) -> usize + Sync) -> Result<f64> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let mut best = f64::INFINITY;
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let found: usize = pool.install(|| (0..n).into_par_iter().map(&f).sum());
+        std::hint::black_box(found);
+        best = best.min(t0.elapsed().as_secs_f64());
+    }
+    Ok(n as f64 / best)
+}
+
+/// Single-query latencies in microseconds, sorted.
+fn latencies(n: usize, f: impl Fn(usize)) -> Vec<f64> {
+    let mut v: Vec<f64> = (0..n)
+        .map(|q| {
+            let t0 = Instant::now();
+            f(q);
+            t0.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+pub fn write_npy_f32(path: &Path, data: &[f32], rows: usize, cols: usize) -> Result<()> {
+    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    // Magic (6) + version (2) + length (2) + header + newline, padded to a multiple of 64.
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut bytes = Vec::with_capacity(10 + header.len() + data.len() * 4);
+    bytes.extend_from_slice(b"\x93NUMPY\x01\x00");
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for x in data {
+        bytes.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
+}
+
+pub fn run(b: &AnnBench) -> Result<()> {
+    std::fs::create_dir_all(b.out)?;
+    let t0 = Instant::now();
+    let serving = crate::model_dir::load_serving(b.model, true)?;
+    let model = &serving.model;
+    let dim = model.dim();
+    let n = model.influencer_ids.len();
+    let mut queries: Vec<usize> = (0..model.brand_ids.len()).collect();
+    if b.max_queries > 0 && queries.len() > b.max_queries {
+        let step = queries.len() as f64 / b.max_queries as f64;
+        queries = (0..b.max_queries).map(|j| (j as f64 * step) as usize).collect();
+    }
+    let nq = queries.len();
+    let q = |j: usize| model.brand_vector(queries[j]);
+    println!(
+        "bench ann: {n} creators × {dim} dims, {nq} brand queries, k = {K}; model loaded in {:.1}s, peak memory so far {}",
+        t0.elapsed().as_secs_f64(),
+        peak_rss_bytes().map(human_bytes).unwrap_or_default()
+    );
+
+    let exact = ExactIndex::new(&model.influencer_vectors, dim);
+    let t = Instant::now();
+    let truth: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| exact.search(q(j), K, None)).collect();
+    let exact_qps = nq as f64 / t.elapsed().as_secs_f64();
+
+    let before = peak_rss_bytes().unwrap_or(0);
+    let mut index = HnswIndex::build(&model.influencer_vectors, dim, &b.params, false)?;
+    let build = index.sidecar.build_seconds;
+    let after_build = peak_rss_bytes().unwrap_or(0);
+    let idir = b.out.join("index");
+    let t = Instant::now();
+    index.save(&idir, "bench")?;
+    let save = t.elapsed().as_secs_f64();
+    let bytes: u64 = index.sidecar.files.iter().map(|f| f.bytes).sum();
+    let t = Instant::now();
+    let loaded = HnswIndex::load(&idir, "bench")?;
+    let reload = t.elapsed().as_secs_f64();
+    let same = (0..nq).into_par_iter().all(|j| {
+        let a = index.search(q(j), K, None);
+        let l = loaded.search(q(j), K, None);
+        a.iter().map(|h| h.item).eq(l.iter().map(|h| h.item))
+    });
+    println!(
+        "build {build:.1}s ({:.0} creators/s, M {}, ef_construction {}), peak memory {} (before build {}), files {}, save {save:.1}s, reload {reload:.2}s, reloaded index answers identically: {}",
+        n as f64 / build,
+        b.params.m,
+        b.params.ef_construction,
+        human_bytes(after_build),
+        human_bytes(before),
+        human_bytes(bytes),
+        if same { "yes" } else { "NO" }
+    );
+    drop(loaded);
+
+    let threads = rayon::current_num_threads().min(2);
+    println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
+    println!("\n{:>6} {:>10} {:>12} {:>12} {:>10} {:>10}", "ef", "recall@10", "qps 1 thr", "qps 2 thr", "p50 µs", "p99 µs");
+    let mut rows = Vec::new();
+    let lat_n = nq.min(1000);
+    for &ef in &b.efs {
+        let found: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| index.search_ef(q(j), K, ef, None)).collect();
+        let r = recall(&found, &truth);
+        let q1 = qps(1, nq, |j| index.search_ef(q(j), K, ef, None).len())?;
+        let q2 = qps(2, nq, |j| index.search_ef(q(j), K, ef, None).len())?;
+        let lat = latencies(lat_n, |j| {
+            std::hint::black_box(index.search_ef(q(j), K, ef, None));
+        });
+        println!(
+            "{ef:>6} {r:>10.4} {q1:>12.0} {q2:>12.0} {:>10.0} {:>10.0}",
+            percentile(&lat, 0.5),
+            percentile(&lat, 0.99)
+        );
+        rows.push((ef, r, q1, q2));
+    }
+
+    // Filtered: each brand asks for one platform (cycling through them) without its past creators,
+    // the commonest marketer filter. Recall of the HNSW path itself (forced), and the served path.
+    let platforms = &serving.catalog.influencers.platform.values;
+    let server = Server { model, catalog: &serving.catalog, index: Some(&index), exact_below: b.params.exact_below };
+    let spec = |j: usize| standard_filter(platforms, j);
+    let filters: Vec<_> =
+        (0..nq).into_par_iter().map(|j| server.compile(&spec(j), Some(queries[j])).expect("valid filter")).collect();
+    let served: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], false).0).collect();
+    let exact_only = Server { index: None, ..server };
+    let truth_f: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| exact_only.top_k(q(j), K, &filters[j], false).0).collect();
+    let forced: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], true).0).collect();
+    let paths: Vec<SearchPath> = (0..nq).map(|j| server.top_k(q(j), K, &filters[j], false).1).collect();
+    let count = |p: SearchPath| paths.iter().filter(|&&x| x == p).count();
+    let lat_forced = latencies(lat_n, |j| {
+        std::hint::black_box(server.top_k(q(j), K, &filters[j], true));
+    });
+    let lat_served = latencies(lat_n, |j| {
+        std::hint::black_box(server.top_k(q(j), K, &filters[j], false));
+    });
+    let lat_compile = latencies(lat_n, |j| {
+        std::hint::black_box(server.compile(&spec(j), Some(queries[j])).expect("valid filter"));
+    });
+    let mean_allowed = filters.iter().map(|f| f.allowed as f64).sum::<f64>() / nq as f64;
+    println!(
+        "\nfiltered (one platform, past creators excluded; {mean_allowed:.0} creators allowed on average, ef {}):",
+        b.params.ef_search
+    );
+    println!(
+        "  HNSW path forced: recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs",
+        recall(&forced, &truth_f),
+        percentile(&lat_forced, 0.5),
+        percentile(&lat_forced, 0.99)
+    );
+    println!(
+        "  served (exact below {} allowed): recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs; paths: index {}, exact {}, index then exact {}",
+        b.params.exact_below,
+        recall(&served, &truth_f),
+        percentile(&lat_served, 0.5),
+        percentile(&lat_served, 0.99),
+        count(SearchPath::Index),
+        count(SearchPath::Exact),
+        count(SearchPath::IndexThenExact)
+    );
+    println!(
+        "  compiling the filter (a pass over the catalogue): p50 {:.0} µs, p99 {:.0} µs",
+        percentile(&lat_compile, 0.5),
+        percentile(&lat_compile, 0.99)
+    );
+
+    if b.skip_peers {
+        return Ok(());
+    }
+    let items = b.out.join("items.npy");
+    let qfile = b.out.join("queries.npy");
+    write_npy_f32(&items, &model.influencer_vectors, n, dim)?;
+    let qdata: Vec<f32> = (0..nq).flat_map(|j| q(j).to_vec()).collect();
+    write_npy_f32(&qfile, &qdata, nq, dim)?;
+    let pj = b.out.join("peers_ann.json");
+    let efs: Vec<String> = b.efs.iter().map(|e| e.to_string()).collect();
+    println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items.display(), qfile.display());
+    let status = Command::new(b.python)
+        .arg(b.peers)
+        .arg("ann")
+        .arg("--items")
+        .arg(&items)
+        .arg("--queries")
+        .arg(&qfile)
+        .arg("--out")
+        .arg(&pj)
+        .args(["--k", "10", "--M", &b.params.m.to_string(), "--ef-construction", &b.params.ef_construction.to_string()])
+        .args(["--efs", &efs.join(","), "--no-mips-l2", "--latency-sample", &lat_n.to_string()])
+        .status()
+        .with_context(|| format!("running {} {}", b.python.display(), b.peers.display()))?;
+    if !status.success() {
+        bail!("peers.py ann failed ({status})");
+    }
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&pj)?)?;
+    let ip = v["indexes"]
+        .as_array()
+        .and_then(|a| a.iter().find(|x| x["name"] == "hnswlib-ip"))
+        .context("peers.py ran no hnswlib-ip index")?;
+    println!(
+        "\nside by side (same vectors, same queries, M {}, ef_construction {}); build: kolrec {build:.1}s, hnswlib {:.1}s",
+        b.params.m,
+        b.params.ef_construction,
+        ip["build_seconds"].as_f64().unwrap_or(f64::NAN)
+    );
+    println!(
+        "{:>6} {:>14} {:>14} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
+        "ef", "kolrec recall", "hnswlib recall", "kolrec q/s 1", "hnswlib q/s 1", "kolrec q/s 2", "hnswlib q/s 2", "ratio 1", "ratio 2"
+    );
+    for (ef, r, q1, q2) in rows {
+        let run = ip["runs"].as_array().and_then(|a| a.iter().find(|x| x["ef"] == ef));
+        let get = |k: &str| run.and_then(|x| x[k].as_f64()).unwrap_or(f64::NAN);
+        let (hr, h1, h2) = (get("recall@10_vs_exact_ip"), get("qps_1_thread"), get("qps_2_threads"));
+        println!(
+            "{ef:>6} {r:>14.4} {hr:>14.4} {q1:>12.0} {h1:>12.0} {q2:>12.0} {h2:>12.0} {:>9.2} {:>9.2}",
+            q1 / h1,
+            q2 / h2
+        );
+    }
+    println!("(ratio: kolrec queries/s over hnswlib's; hnswlib timed as one batch call from Python)");
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! The serving catalogue: what recommending needs to know about every creator and brand besides
+//! their vectors — the fields marketers filter on and read, past outcomes for the reasons, and who
+//! already worked with whom. Saved next to the model as `catalog.bin`, aligned with its IDs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::dataset::Dataset;
+use crate::tier::Tier;
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Catalog {
+    pub influencers: Creators,
+    pub brands: BrandInfo,
+    /// Per brand, the creators it ran campaigns with in training (sorted, unique): CSR.
+    pub worked_indptr: Vec<u64>,
+    pub worked_with: Vec<u32>,
+    /// Market CTR (clicks per impression) and CPM over the training rows that measure them.
+    pub market_ctr: f64,
+    pub market_cpm: f64,
+    /// Median engagement rate per platform (sorted by platform), for "2× its platform's median".
+    pub platform_engagement: Vec<(String, f32)>,
+}
+
+/// Creator fields, one entry per creator in the model's order.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Creators {
+    pub id: Vec<String>,
+    pub handle: Vec<String>,
+    pub platform: Interned,
+    pub category: Interned,
+    pub country: Interned,
+    pub followers: Vec<f64>,
+    /// `NaN` where unknown.
+    pub price_per_post: Vec<f64>,
+    pub avg_views: Vec<f64>,
+    /// `NaN` where unknown.
+    pub engagement_rate: Vec<f32>,
+    /// Training campaigns, and their totals (for the creator's own CTR and CPM).
+    pub campaigns: Vec<u32>,
+    pub cost: Vec<f64>,
+    pub impressions: Vec<f64>,
+    pub clicks: Vec<f64>,
+    pub impressions_with_clicks: Vec<f64>,
+}
+
+/// A string column as codes into its sorted distinct values: filters compare integers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Interned {
+    pub values: Vec<String>,
+    pub codes: Vec<u32>,
+}
+
+impl Interned {
+    pub fn new(column: &[String]) -> Interned {
+        let mut values: Vec<String> = column.to_vec();
+        values.sort_unstable();
+        values.dedup();
+        let codes = column.iter().map(|v| values.binary_search(v).expect("value is in the vocabulary") as u32).collect();
+        Interned { values, codes }
+    }
+
+    pub fn get(&self, i: usize) -> &str {
+        &self.values[self.codes[i] as usize]
+    }
+
+    pub fn code(&self, value: &str) -> Option<u32> {
+        self.values.binary_search_by(|v| v.as_str().cmp(value)).ok().map(|c| c as u32)
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct BrandInfo {
+    pub id: Vec<String>,
+    pub name: Vec<String>,
+    pub category: Vec<String>,
+    pub country: Vec<String>,
+}
+
+impl Catalog {
+    /// Build from the dataset and the campaign rows the model was trained on.
+    pub fn build(ds: &Dataset, rows: &[usize]) -> Catalog {
+        let inf = &ds.influencers;
+        let c = &ds.campaigns;
+        let n = inf.len();
+        let mut cr = Creators {
+            id: inf.id.clone(),
+            handle: inf.handle.clone(),
+            platform: Interned::new(&inf.platform),
+            category: Interned::new(&inf.category),
+            country: Interned::new(&inf.country),
+            followers: inf.followers.clone(),
+            price_per_post: inf.price_per_post.clone(),
+            avg_views: inf.avg_views.clone(),
+            engagement_rate: inf.engagement_rate.clone(),
+            campaigns: vec![0; n],
+            cost: vec![0.0; n],
+            impressions: vec![0.0; n],
+            clicks: vec![0.0; n],
+            impressions_with_clicks: vec![0.0; n],
+        };
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(rows.len());
+        for &r in rows {
+            let i = c.influencer[r] as usize;
+            cr.campaigns[i] += 1;
+            cr.cost[i] += c.cost[r];
+            cr.impressions[i] += c.impressions[r];
+            if c.clicks[r].is_finite() {
+                cr.clicks[i] += c.clicks[r];
+                cr.impressions_with_clicks[i] += c.impressions[r];
+            }
+            pairs.push((c.brand[r], c.influencer[r]));
+        }
+        pairs.sort_unstable();
+        pairs.dedup();
+        let nb = ds.brands.len();
+        let mut worked_indptr = vec![0u64; nb + 1];
+        for &(b, _) in &pairs {
+            worked_indptr[b as usize + 1] += 1;
+        }
+        for b in 0..nb {
+            worked_indptr[b + 1] += worked_indptr[b];
+        }
+        let t = c.totals(rows.iter().copied());
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
+        Catalog {
+            influencers: cr,
+            brands: BrandInfo {
+                id: ds.brands.id.clone(),
+                name: ds.brands.name.clone(),
+                category: ds.brands.category.clone(),
+                country: ds.brands.country.clone(),
+            },
+            worked_indptr,
+            worked_with: pairs.into_iter().map(|(_, i)| i).collect(),
+            market_ctr: ratio(t.clicks, t.impressions_with_clicks),
+            market_cpm: 1000.0 * ratio(t.cost, t.impressions),
+            platform_engagement: platform_medians(&inf.platform, &inf.engagement_rate),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.influencers.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Creators the brand worked with in training.
+    pub fn worked_with(&self, brand: usize) -> &[u32] {
+        &self.worked_with[self.worked_indptr[brand] as usize..self.worked_indptr[brand + 1] as usize]
+    }
+
+    pub fn tier(&self, i: usize) -> Tier {
+        Tier::of(self.influencers.followers[i])
+    }
+
+    pub fn platform_median_engagement(&self, platform: &str) -> Option<f32> {
+        // Sorted by platform at build time.
+        self.platform_engagement
+            .binary_search_by(|(p, _)| p.as_str().cmp(platform))
+            .ok()
+            .map(|k| self.platform_engagement[k].1)
+    }
+
+    /// The creator's own CTR over its training campaigns that measured clicks.
+    pub fn ctr(&self, i: usize) -> Option<f64> {
+        let c = &self.influencers;
+        (c.impressions_with_clicks[i] > 0.0).then(|| c.clicks[i] / c.impressions_with_clicks[i])
+    }
+
+    /// CPM of the creator's quote (price per post per 1,000 average views).
+    pub fn quoted_cpm(&self, i: usize) -> Option<f64> {
+        let c = &self.influencers;
+        let (p, v) = (c.price_per_post[i], c.avg_views[i]);
+        (p.is_finite() && p > 0.0 && v.is_finite() && v > 0.0).then(|| 1000.0 * p / v)
+    }
+}
+
+fn platform_medians(platform: &[String], rate: &[f32]) -> Vec<(String, f32)> {
+    let mut by: std::collections::BTreeMap<&str, Vec<f32>> = Default::default();
+    for (p, r) in platform.iter().zip(rate) {
+        if r.is_finite() {
+            by.entry(p.as_str()).or_default().push(*r);
+        }
+    }
+    by.into_iter()
+        .map(|(p, mut v)| {
+            v.sort_by(f32::total_cmp);
+            (p.to_string(), v[v.len() / 2])
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interned_columns_round_trip() {
+        let col: Vec<String> = ["douyin", "bilibili", "douyin"].iter().map(|s| s.to_string()).collect();
+        let t = Interned::new(&col);
+        assert_eq!(t.values, vec!["bilibili", "douyin"]);
+        assert_eq!((0..3).map(|i| t.get(i)).collect::<Vec<_>>(), vec!["douyin", "bilibili", "douyin"]);
+        assert_eq!((t.code("douyin"), t.code("weibo")), (Some(1), None));
+    }
+
+    #[test]
+    fn platform_medians_ignore_missing_rates() {
+        let p: Vec<String> = ["a", "b", "a", "a"].iter().map(|s| s.to_string()).collect();
+        let m = platform_medians(&p, &[0.1, 0.5, f32::NAN, 0.3]);
+        assert_eq!(m, vec![("a".to_string(), 0.3), ("b".to_string(), 0.5)]);
+    }
+}
