@@ -17,6 +17,8 @@ pub struct Catalog {
     /// Market CTR (clicks per impression) and CPM over the training rows that measure them.
     pub market_ctr: f64,
     pub market_cpm: f64,
+    /// Median quoted CPM (price per post per 1,000 average views) over creators with a quote.
+    pub median_quote_cpm: f64,
     /// Median engagement rate per platform (sorted by platform), for "2× its platform's median".
     pub platform_engagement: Vec<(String, f32)>,
 }
@@ -55,7 +57,8 @@ impl Interned {
         let mut values: Vec<String> = column.to_vec();
         values.sort_unstable();
         values.dedup();
-        let codes = column.iter().map(|v| values.binary_search(v).expect("value is in the vocabulary") as u32).collect();
+        let codes =
+            column.iter().map(|v| values.binary_search(v).expect("value is in the vocabulary") as u32).collect();
         Interned { values, codes }
     }
 
@@ -122,7 +125,7 @@ impl Catalog {
         }
         let t = c.totals(rows.iter().copied());
         let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::NAN };
-        Catalog {
+        let mut cat = Catalog {
             influencers: cr,
             brands: BrandInfo {
                 id: ds.brands.id.clone(),
@@ -135,7 +138,12 @@ impl Catalog {
             market_ctr: ratio(t.clicks, t.impressions_with_clicks),
             market_cpm: 1000.0 * ratio(t.cost, t.impressions),
             platform_engagement: platform_medians(&inf.platform, &inf.engagement_rate),
-        }
+            median_quote_cpm: f64::NAN,
+        };
+        let mut quotes: Vec<f64> = (0..n).filter_map(|i| cat.quoted_cpm(i)).collect();
+        quotes.sort_by(f64::total_cmp);
+        cat.median_quote_cpm = quotes.get(quotes.len() / 2).copied().unwrap_or(f64::NAN);
+        cat
     }
 
     pub fn len(&self) -> usize {

@@ -12,12 +12,12 @@ use crate::contract::Objective;
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::{self, EvalConfig};
-use crate::index::IndexParams;
-use crate::recommend::{Answer, Brief, FilterSpec, Who};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
 use crate::import::{self, ImportConfig};
+use crate::index::IndexParams;
 use crate::model_dir::{self, DataInfo};
 use crate::parse::iso_date;
+use crate::recommend::{Answer, Brief, FilterSpec, Who};
 use crate::sim::{self, SimParams};
 use crate::table::Format;
 
@@ -142,7 +142,7 @@ pub struct IndexArgs {
     #[arg(long, default_value_t = 200)]
     pub ef_construction: usize,
     /// Candidate list per query (recorded in the sidecar; the default for every query).
-    #[arg(long, default_value_t = 80)]
+    #[arg(long, default_value_t = 160)]
     pub ef_search: usize,
     /// Filtered queries leaving fewer creators than this are answered by an exact scan.
     #[arg(long, default_value_t = 20_000)]

@@ -11,21 +11,23 @@ use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::EvalConfig;
 use crate::index::IndexParams;
+use crate::recommend::{Brief, FilterSpec, Who};
 use crate::sim::{self, SimParams};
+use crate::tier::Tier;
 
 pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let t0 = Instant::now();
     let data_dir = match data {
         Some(d) => {
-            println!("[1/4] using dataset {}", d.display());
+            println!("[1/5] using dataset {}", d.display());
             d.to_path_buf()
         }
         None => {
             let dir = out.join("data");
             let p = SimParams::default();
             println!(
-                "[1/4] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
+                "[1/5] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
                 p.seed,
                 p.brands,
                 p.influencers,
@@ -37,7 +39,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
             dir
         }
     };
-    println!("[2/4] validating {} against the data contract", data_dir.display());
+    println!("[2/5] validating {} against the data contract", data_dir.display());
     let (ds, report) = dataset::load(&data_dir, &LoadOptions::default())?;
     for (t, s) in &report.tables {
         println!("      {:<20} {:>8} rows  {}", t.name(), s.rows_kept, s.file.display());
@@ -49,7 +51,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let model = out.join("model");
     let params = AffinityParams::default();
     println!(
-        "\n[3/4] training the affinity model ({} objective, {} factors) into {}",
+        "\n[3/5] training the affinity model ({} objective, {} factors) into {}",
         params.objective,
         params.factors,
         model.display()
@@ -66,10 +68,42 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         t.objective_history.last().copied().unwrap_or(f64::NAN),
         t.seconds
     );
-    println!("\n[4/4] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
+    println!("\n[4/5] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
     let report = crate::cli::eval_model(&data_dir, &model, &EvalConfig { bootstrap: 200, ..EvalConfig::default() })?;
     println!("{report}");
     println!("(held-out metrics count only pairs brands actually tried; the true outcomes score every creator)");
+
+    println!("\n[5/5] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
+    let serving = crate::model_dir::load_serving(&model, false)?;
+    let server = serving.server(None);
+    // The brand with the most history: its reasons have past outcomes to show.
+    let b = (0..serving.catalog.brands.id.len())
+        .max_by_key(|&b| (serving.catalog.worked_with(b).len(), std::cmp::Reverse(b)))
+        .context("the sample has no brand")?;
+    let brand = Who::Brand(serving.catalog.brands.id[b].clone());
+    let shown = [
+        ("kolrec recommend --brand {id} -k 10", FilterSpec::default()),
+        (
+            "kolrec recommend --brand {id} -k 10 --tier micro,mid --max-price 300 --exclude-worked",
+            FilterSpec {
+                tiers: vec![Tier::Micro, Tier::Mid],
+                max_price: Some(300.0),
+                exclude_worked: true,
+                ..Default::default()
+            },
+        ),
+    ];
+    for (cmd, spec) in shown {
+        println!("$ {}", cmd.replace("{id}", &serving.catalog.brands.id[b]));
+        println!("{}", crate::recommend::table(&server.recommend(&brand, 10, &spec)?));
+    }
+    let category = serving.catalog.brands.category[b].clone();
+    let brief = Who::Brief(Brief { category: category.clone(), country: "CN".into(), ..Default::default() });
+    println!("$ kolrec recommend --brief-category {category} --brief-country CN -k 5");
+    println!("{}", crate::recommend::table(&server.recommend(&brief, 5, &FilterSpec::default())?));
+    let top = server.recommend(&brand, 1, &FilterSpec::default())?.results[0].influencer_id.clone();
+    println!("$ kolrec similar --influencer {top} -k 5");
+    print!("{}", crate::recommend::table(&server.similar(&top, 5, &FilterSpec::default())?));
     println!();
     println!("done in {:.1}s. Files:", t0.elapsed().as_secs_f64());
     println!("  dataset       {}", data_dir.display());
@@ -77,6 +111,8 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         println!("  ground truth  {}", data_dir.join("truth").display());
     }
     println!("  model         {}", model.join(crate::model_dir::AFFINITY_FILE).display());
+    println!("  catalogue     {}", model.join(crate::model_dir::CATALOG_FILE).display());
+    println!("  ANN index     {}", model.join(crate::model_dir::INDEX_DIR).display());
     println!("  manifest      {}", model.join(crate::model_dir::MANIFEST_FILE).display());
     println!("  evaluation    {}", model.join("eval.json").display());
     Ok(())

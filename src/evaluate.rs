@@ -15,9 +15,9 @@ use crate::affinity::outcome::Market;
 use crate::affinity::{self, AffinityModel, AffinityParams, TrainReport};
 use crate::catalog::Catalog;
 use crate::contract::Objective;
+use crate::dataset::{Campaigns, Dataset};
 use crate::index::{ExactIndex, Hit, HnswIndex, IndexError, IndexParams, MipsIndex};
 use crate::recommend::{Filter, FilterSpec, SearchPath, Server};
-use crate::dataset::{Campaigns, Dataset};
 use crate::sim::truth::Truth;
 
 /// Evaluation settings.

@@ -172,7 +172,8 @@ pub fn build_index(
     params: &IndexParams,
     quiet: bool,
 ) -> Result<IndexEntry, ModelDirError> {
-    let model_crc = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?.crc32.clone();
+    let model_crc =
+        manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?.crc32.clone();
     let mut index = HnswIndex::build(&model.influencer_vectors, model.dim(), params, quiet)?;
     let idir = dir.join(INDEX_DIR);
     index.save(&idir, &model_crc)?;

@@ -25,7 +25,9 @@ pub enum ServeError {
     ZeroK,
     #[error("k = {0} is too large: at most {MAX_K}")]
     HugeK(usize),
-    #[error("unknown brand '{0}': not in the model; describe a new brand with --brief-category (and --brief-country, --brief-female-share, --brief-ages)")]
+    #[error(
+        "unknown brand '{0}': not in the model; describe a new brand with --brief-category (and --brief-country, --brief-female-share, --brief-ages)"
+    )]
     UnknownBrand(String),
     #[error("unknown influencer '{id}' in {what}: not in the model")]
     UnknownInfluencer { id: String, what: &'static str },
@@ -74,19 +76,23 @@ impl FilterSpec {
         let neg = |name: &str, v: f64| {
             (!v.is_finite() || v < 0.0).then(|| ServeError::Invalid(format!("{name} must be a number ≥ 0, got {v}")))
         };
-        for (name, v) in [("--min-followers", self.min_followers), ("--max-followers", self.max_followers), ("--max-price", self.max_price)] {
+        for (name, v) in [
+            ("--min-followers", self.min_followers),
+            ("--max-followers", self.max_followers),
+            ("--max-price", self.max_price),
+        ] {
             if let Some(e) = v.and_then(|v| neg(name, v)) {
                 return Err(e);
             }
         }
         if let Some(e) = self.min_engagement.filter(|r| !(r.is_finite() && (0.0..=1.0).contains(r))) {
-            return Err(ServeError::Invalid(format!("--min-engagement is a share between 0 and 1 (0.03 = 3%), got {e}")));
+            return Err(ServeError::Invalid(format!(
+                "--min-engagement is a share between 0 and 1 (0.03 = 3%), got {e}"
+            )));
         }
         let (lo, hi) = self.follower_range();
         if lo >= hi {
-            return Err(ServeError::Contradictory(format!(
-                "--min-followers {lo} is not below --max-followers {hi}"
-            )));
+            return Err(ServeError::Contradictory(format!("--min-followers {lo} is not below --max-followers {hi}")));
         }
         if !self.tiers.is_empty() && !self.tiers.iter().any(|t| overlaps(t.range(), (lo, hi))) {
             let names: Vec<&str> = self.tiers.iter().map(|t| t.as_str()).collect();
@@ -161,7 +167,8 @@ impl Brief {
     }
 
     fn as_brands(&self) -> Brands {
-        let ages = self.ages.map_or_else(|| std::array::from_fn(|_| vec![f32::NAN]), |a| std::array::from_fn(|k| vec![a[k]]));
+        let ages =
+            self.ages.map_or_else(|| std::array::from_fn(|_| vec![f32::NAN]), |a| std::array::from_fn(|k| vec![a[k]]));
         Brands {
             id: vec!["(brief)".into()],
             category: vec![self.category.trim().to_lowercase()],
@@ -277,7 +284,9 @@ impl Server<'_> {
         }
         if spec.exclude_worked {
             let b = brand.ok_or_else(|| {
-                ServeError::Contradictory("--exclude-worked needs a trained brand (--brand); a brief has no history".into())
+                ServeError::Contradictory(
+                    "--exclude-worked needs a trained brand (--brand); a brief has no history".into(),
+                )
             })?;
             for &i in self.catalog.worked_with(b) {
                 mask[i as usize] = false;
@@ -340,7 +349,8 @@ impl Server<'_> {
             Who::Brand(_) => brand.map(|b| self.catalog.brands.category[b].clone()),
             Who::Brief(b) => Some(b.category.trim().to_lowercase()),
         };
-        let worked: HashSet<u32> = brand.map(|b| self.catalog.worked_with(b).iter().copied().collect()).unwrap_or_default();
+        let worked: HashSet<u32> =
+            brand.map(|b| self.catalog.worked_with(b).iter().copied().collect()).unwrap_or_default();
         let results = hits
             .iter()
             .enumerate()
@@ -392,11 +402,20 @@ impl Server<'_> {
                 if self.catalog.tier(i0) == self.catalog.tier(j) {
                     same.push(format!("same tier ({})", self.catalog.tier(j)));
                 }
-                let reason = format!("similarity {:.2}; {}", h.score, if same.is_empty() { "different profile, similar outcomes".into() } else { same.join(", ") });
+                let reason = format!(
+                    "similarity {:.2}; {}",
+                    h.score,
+                    if same.is_empty() { "different profile, similar outcomes".into() } else { same.join(", ") }
+                );
                 self.row(r + 1, h, reason)
             })
             .collect();
-        Ok(Answer { query: format!("lookalikes of {influencer}"), path: SearchPath::Exact, candidates: filter.allowed, results })
+        Ok(Answer {
+            query: format!("lookalikes of {influencer}"),
+            path: SearchPath::Exact,
+            candidates: filter.allowed,
+            results,
+        })
     }
 
     fn row(&self, rank: usize, h: &Hit, reason: String) -> Recommendation {
@@ -440,8 +459,8 @@ impl Server<'_> {
         if worked {
             parts.push("worked with this brand".into());
         }
-        if let Some(cpm) = cat.quoted_cpm(i).filter(|_| cat.market_cpm > 0.0) {
-            parts.push(format!("quote CPM {cpm:.1} (market {:.1})", cat.market_cpm));
+        if let Some(cpm) = cat.quoted_cpm(i).filter(|_| cat.median_quote_cpm > 0.0) {
+            parts.push(format!("quote CPM {cpm:.1} (median {:.1})", cat.median_quote_cpm));
         }
         let platform = c.platform.get(i);
         if let Some(med) = cat.platform_median_engagement(platform).filter(|m| *m > 0.0) {
@@ -553,7 +572,8 @@ mod tests {
             let params = AffinityParams { factors: 16, iterations: 5, ..Default::default() };
             let (model, _) = AffinityModel::fit(&ds, &rows, &params).unwrap();
             let catalog = Catalog::build(&ds, &rows);
-            let index = HnswIndex::build(&model.influencer_vectors, model.dim(), &IndexParams::default(), true).unwrap();
+            let index =
+                HnswIndex::build(&model.influencer_vectors, model.dim(), &IndexParams::default(), true).unwrap();
             Fixture { model, catalog, index }
         })
     }
@@ -588,8 +608,17 @@ mod tests {
             FilterSpec::default(),
             FilterSpec { platforms: vec![c.platform.values[0].clone()], ..Default::default() },
             FilterSpec { tiers: vec![Tier::Micro, Tier::Mid], max_price: Some(200.0), ..Default::default() },
-            FilterSpec { categories: vec![c.category.values[1].clone()], min_engagement: Some(0.04), ..Default::default() },
-            FilterSpec { min_followers: Some(20_000.0), max_followers: Some(60_000.0), exclude: some_ids, ..Default::default() },
+            FilterSpec {
+                categories: vec![c.category.values[1].clone()],
+                min_engagement: Some(0.04),
+                ..Default::default()
+            },
+            FilterSpec {
+                min_followers: Some(20_000.0),
+                max_followers: Some(60_000.0),
+                exclude: some_ids,
+                ..Default::default()
+            },
             FilterSpec { countries: vec![c.country.values[0].clone()], exclude_worked: true, ..Default::default() },
             FilterSpec { exclude_worked: true, ..Default::default() },
         ]
@@ -646,7 +675,8 @@ mod tests {
         let a = server(0, false).recommend(&brief, 50, &FilterSpec::default()).unwrap();
         assert_eq!(a.results.len(), 50);
         let share = a.results.iter().filter(|r| r.category == cat).count() as f64 / 50.0;
-        let base = f.catalog.influencers.category.codes.iter().filter(|&&c| c == 2).count() as f64 / f.catalog.len() as f64;
+        let base =
+            f.catalog.influencers.category.codes.iter().filter(|&&c| c == 2).count() as f64 / f.catalog.len() as f64;
         assert!(share > base, "brief category share {share} not above its catalogue share {base}");
     }
 
@@ -673,10 +703,22 @@ mod tests {
         assert!(err(s.recommend(&brand(), MAX_K + 1, &none)).contains("too large"));
         assert!(err(s.recommend(&Who::Brand("nope".into()), 5, &none)).contains("unknown brand 'nope'"));
         let cases: Vec<(FilterSpec, &str)> = vec![
-            (FilterSpec { exclude: vec!["ghost".into()], ..Default::default() }, "unknown influencer 'ghost' in --exclude"),
-            (FilterSpec { min_followers: Some(5e4), max_followers: Some(1e4), ..Default::default() }, "contradictory filters"),
-            (FilterSpec { tiers: vec![Tier::Mega], max_followers: Some(1e5), ..Default::default() }, "tier mega lies outside"),
-            (FilterSpec { platforms: vec!["myspace".into()], ..Default::default() }, "no creator has platform 'myspace'"),
+            (
+                FilterSpec { exclude: vec!["ghost".into()], ..Default::default() },
+                "unknown influencer 'ghost' in --exclude",
+            ),
+            (
+                FilterSpec { min_followers: Some(5e4), max_followers: Some(1e4), ..Default::default() },
+                "contradictory filters",
+            ),
+            (
+                FilterSpec { tiers: vec![Tier::Mega], max_followers: Some(1e5), ..Default::default() },
+                "tier mega lies outside",
+            ),
+            (
+                FilterSpec { platforms: vec!["myspace".into()], ..Default::default() },
+                "no creator has platform 'myspace'",
+            ),
             (FilterSpec { min_engagement: Some(3.0), ..Default::default() }, "--min-engagement is a share"),
             (FilterSpec { max_price: Some(-1.0), ..Default::default() }, "--max-price must be a number"),
             (FilterSpec { max_price: Some(0.0), ..Default::default() }, "the filters leave no creator"),

@@ -10,9 +10,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 
+use crate::evaluate::{recall, standard_filter};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
 use crate::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
-use crate::evaluate::{recall, standard_filter};
 use crate::recommend::{SearchPath, Server};
 
 const K: usize = 10;
@@ -135,7 +135,10 @@ pub fn run(b: &AnnBench) -> Result<()> {
 
     let threads = rayon::current_num_threads().min(2);
     println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
-    println!("\n{:>6} {:>10} {:>12} {:>12} {:>10} {:>10}", "ef", "recall@10", "qps 1 thr", "qps 2 thr", "p50 µs", "p99 µs");
+    println!(
+        "\n{:>6} {:>10} {:>12} {:>12} {:>10} {:>10}",
+        "ef", "recall@10", "qps 1 thr", "qps 2 thr", "p50 µs", "p99 µs"
+    );
     let mut rows = Vec::new();
     let lat_n = nq.min(1000);
     for &ef in &b.efs {
@@ -163,7 +166,8 @@ pub fn run(b: &AnnBench) -> Result<()> {
         (0..nq).into_par_iter().map(|j| server.compile(&spec(j), Some(queries[j])).expect("valid filter")).collect();
     let served: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], false).0).collect();
     let exact_only = Server { index: None, ..server };
-    let truth_f: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| exact_only.top_k(q(j), K, &filters[j], false).0).collect();
+    let truth_f: Vec<Vec<Hit>> =
+        (0..nq).into_par_iter().map(|j| exact_only.top_k(q(j), K, &filters[j], false).0).collect();
     let forced: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], true).0).collect();
     let paths: Vec<SearchPath> = (0..nq).map(|j| server.top_k(q(j), K, &filters[j], false).1).collect();
     let count = |p: SearchPath| paths.iter().filter(|&&x| x == p).count();
@@ -201,6 +205,19 @@ pub fn run(b: &AnnBench) -> Result<()> {
         "  compiling the filter (a pass over the catalogue): p50 {:.0} µs, p99 {:.0} µs",
         percentile(&lat_compile, 0.5),
         percentile(&lat_compile, 0.99)
+    );
+
+    let picks: Vec<String> =
+        (0..200.min(n)).map(|j| serving.catalog.influencers.id[j * (n / 200.min(n))].clone()).collect();
+    let none = crate::recommend::FilterSpec::default();
+    let lat_similar = latencies(picks.len(), |j| {
+        std::hint::black_box(server.similar(&picks[j], K, &none).expect("known creator"));
+    });
+    println!(
+        "lookalikes (exact cosine scan of {n} creators, {} queries): p50 {:.0} µs, p99 {:.0} µs",
+        picks.len(),
+        percentile(&lat_similar, 0.5),
+        percentile(&lat_similar, 0.99)
     );
 
     if b.skip_peers {
@@ -243,7 +260,15 @@ pub fn run(b: &AnnBench) -> Result<()> {
     );
     println!(
         "{:>6} {:>14} {:>14} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
-        "ef", "kolrec recall", "hnswlib recall", "kolrec q/s 1", "hnswlib q/s 1", "kolrec q/s 2", "hnswlib q/s 2", "ratio 1", "ratio 2"
+        "ef",
+        "kolrec recall",
+        "hnswlib recall",
+        "kolrec q/s 1",
+        "hnswlib q/s 1",
+        "kolrec q/s 2",
+        "hnswlib q/s 2",
+        "ratio 1",
+        "ratio 2"
     );
     for (ef, r, q1, q2) in rows {
         let run = ip["runs"].as_array().and_then(|a| a.iter().find(|x| x["ef"] == ef));

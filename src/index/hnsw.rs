@@ -103,7 +103,8 @@ impl HnswIndex {
     /// Write the graph, its data and `index.json` into `dir` (replaced as a whole: written into a
     /// sibling temporary directory, then renamed), recording the checksum of the model it serves.
     pub fn save(&mut self, dir: &Path, model_crc32: &str) -> Result<(), IndexError> {
-        let write_err = |path: &Path, e: &dyn std::fmt::Display| IndexError::Write { path: path.into(), reason: e.to_string() };
+        let write_err =
+            |path: &Path, e: &dyn std::fmt::Display| IndexError::Write { path: path.into(), reason: e.to_string() };
         let tmp = crate::fsutil::temp_sibling(dir);
         let _ = fs::remove_dir_all(&tmp);
         fs::create_dir_all(&tmp).map_err(|e| write_err(&tmp, &e))?;
@@ -139,8 +140,8 @@ impl HnswIndex {
             return Err(IndexError::Missing { dir: dir.parent().unwrap_or(dir).into() });
         }
         let bytes = fs::read(&path).map_err(|e| IndexError::Sidecar { path: path.clone(), reason: e.to_string() })?;
-        let v: serde_json::Value =
-            serde_json::from_slice(&bytes).map_err(|e| IndexError::Sidecar { path: path.clone(), reason: e.to_string() })?;
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| IndexError::Sidecar { path: path.clone(), reason: e.to_string() })?;
         let found = v["format_version"].as_u64().unwrap_or(0) as u32;
         if found != SIDECAR_VERSION {
             return Err(IndexError::Version { path, found });
@@ -164,7 +165,8 @@ impl HnswIndex {
         }
         for f in &sidecar.files {
             let path = dir.join(&f.name);
-            let (bytes, crc) = file_crc(&path).map_err(|e| IndexError::File { path: path.clone(), reason: e.to_string() })?;
+            let (bytes, crc) =
+                file_crc(&path).map_err(|e| IndexError::File { path: path.clone(), reason: e.to_string() })?;
             if bytes != f.bytes {
                 let reason = format!("{bytes} bytes, index.json says {}", f.bytes);
                 return Err(IndexError::Corrupt { path, reason });
@@ -175,7 +177,10 @@ impl HnswIndex {
             }
         }
         if sidecar.files.len() != graph_files().len() {
-            return Err(IndexError::Corrupt { path: dir.join(SIDECAR_FILE), reason: "it lists the wrong files".into() });
+            return Err(IndexError::Corrupt {
+                path: dir.join(SIDECAR_FILE),
+                reason: "it lists the wrong files".into(),
+            });
         }
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));
         let mut graph = loader

@@ -132,7 +132,7 @@ impl TopK {
 /// |---|---|---|---|
 /// | m | 16 | 4 – 128 | links per node and layer (hnsw_rs `max_nb_connection`; it exits the process above 256) |
 /// | ef_construction | 200 | 16 – 4096 | candidate list while building |
-/// | ef_search | 80 | 10 – 4096 | candidate list per query (raised to k when k is larger) |
+/// | ef_search | 160 | 10 – 4096 | candidate list per query (raised to k when k is larger) |
 /// | exact_below | 20000 | 0 – 10⁹ | a filtered query whose filter leaves fewer creators than this is answered by an exact scan of them |
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq)]
 pub struct IndexParams {
@@ -144,7 +144,7 @@ pub struct IndexParams {
 
 impl Default for IndexParams {
     fn default() -> Self {
-        IndexParams { m: 16, ef_construction: 200, ef_search: 80, exact_below: 20_000 }
+        IndexParams { m: 16, ef_construction: 200, ef_search: 160, exact_below: 20_000 }
     }
 }
 
@@ -239,7 +239,8 @@ mod tests {
             }
             items.push(rng.gen_range(0.0f32..1.0).powi(3) * 4.0);
         }
-        let queries: Vec<f32> = (0..30 * d).map(|t| if t % d == d - 1 { 1.0 } else { rng.gen_range(-1.0..1.0) }).collect();
+        let queries: Vec<f32> =
+            (0..30 * d).map(|t| if t % d == d - 1 { 1.0 } else { rng.gen_range(-1.0..1.0) }).collect();
         (items, queries, d)
     }
 

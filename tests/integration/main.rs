@@ -5,4 +5,5 @@ mod common;
 mod import_real;
 mod model;
 mod sample;
+mod serve;
 mod validate;

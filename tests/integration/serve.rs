@@ -1,0 +1,161 @@
+//! `kolrec index`, `recommend` and `similar` through the binary: output, JSON, exit codes and the
+//! message of every bad input.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// A small simulated market trained with its index, shared by the tests of this file.
+fn trained() -> &'static (PathBuf, PathBuf) {
+    static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let data = scratch("serve-data");
+        let p = kolrec::sim::SimParams {
+            brands: 20,
+            influencers: 400,
+            campaigns: Some(2000),
+            days: 60,
+            ..Default::default()
+        };
+        kolrec::sim::generate(&p, &data, true).unwrap();
+        let model = scratch("serve-model");
+        let o = kolrec(&["train", "--data", s(&data), "--out", s(&model), "--factors", "8", "--iterations", "4"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(stdout(&o).contains("ANN index: 400 creators"), "{}", stdout(&o));
+        (data, model)
+    })
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn fails_with(args: &[&str], want: &str) {
+    let o = kolrec(args);
+    assert_eq!(o.status.code(), Some(2), "kolrec {args:?} should fail; stdout {}", stdout(&o));
+    assert!(stderr(&o).contains(want), "kolrec {args:?}: {} lacks {want:?}", stderr(&o));
+}
+
+#[test]
+fn recommend_prints_a_table_and_json_that_agree() {
+    let (_, model) = trained();
+    let o = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("brand b000001: 5 results from 400 candidate creators (ANN index)"), "{text}");
+    let o = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for (r, line) in results.iter().zip(text.lines().skip(2)) {
+        assert!(line.contains(r["influencer_id"].as_str().unwrap()), "{line}");
+        assert!(!r["reason"].as_str().unwrap().is_empty());
+    }
+    // A second process reloads the saved index and answers identically.
+    let again = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--json"]);
+    assert_eq!(stdout(&again), stdout(&o));
+    // The exact scan agrees on this small catalogue.
+    let exact = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--json", "--exact"]);
+    let e: serde_json::Value = serde_json::from_str(&stdout(&exact)).unwrap();
+    let ids = |v: &serde_json::Value| {
+        v["results"].as_array().unwrap().iter().map(|r| r["influencer_id"].clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&e), ids(&v));
+}
+
+#[test]
+fn filters_a_brief_and_lookalikes_through_the_binary() {
+    let (_, model) = trained();
+    let o = kolrec(&[
+        "recommend",
+        "--model",
+        s(model),
+        "--brand",
+        "b000002",
+        "-k",
+        "50",
+        "--tier",
+        "micro",
+        "--platform",
+        "douyin",
+        "--exclude-worked",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    for r in v["results"].as_array().unwrap() {
+        assert_eq!((r["tier"].as_str(), r["platform"].as_str()), (Some("micro"), Some("douyin")), "{r}");
+    }
+    assert_eq!(v["path"], "exact", "a selective filter is answered by the exact scan");
+    let o =
+        kolrec(&["recommend", "--model", s(model), "--brief-category", "beauty", "--brief-country", "CN", "-k", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("brief: category beauty"));
+    let o = kolrec(&["similar", "--model", s(model), "--influencer", "kol0000007", "-k", "4", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4);
+    assert!(results.iter().all(|r| r["influencer_id"] != "kol0000007"));
+}
+
+#[test]
+fn bad_serving_inputs_exit_2_and_say_why() {
+    let (_, model) = trained();
+    let m = s(model);
+    fails_with(&["recommend", "--model", m, "--brand", "nobody"], "unknown brand 'nobody'");
+    fails_with(&["recommend", "--model", m, "--brand", "b000001", "-k", "0"], "k must be at least 1");
+    fails_with(
+        &["recommend", "--model", m, "--brand", "b000001", "--min-followers", "9000", "--max-followers", "10"],
+        "contradictory filters",
+    );
+    fails_with(
+        &["recommend", "--model", m, "--brand", "b000001", "--tier", "mega", "--max-followers", "5000"],
+        "lies outside",
+    );
+    fails_with(&["recommend", "--model", m, "--brand", "b000001", "--tier", "giant"], "giant");
+    fails_with(
+        &["recommend", "--model", m, "--brand", "b000001", "--platform", "myspace"],
+        "no creator has platform 'myspace'",
+    );
+    fails_with(&["recommend", "--model", m, "--brand", "b000001", "--exclude", "ghost"], "unknown influencer 'ghost'");
+    fails_with(&["recommend", "--model", m, "--brief-category", "food", "--exclude-worked"], "needs a trained brand");
+    fails_with(&["recommend", "--model", m], "--brand");
+    fails_with(&["similar", "--model", m, "--influencer", "ghost"], "unknown influencer 'ghost' in --influencer");
+    fails_with(&["similar", "--model", m, "--influencer", "kol0000001", "-k", "0"], "k must be at least 1");
+    fails_with(&["index", "--model", m, "--m", "500"], "invalid index parameter m = 500");
+    fails_with(&["recommend", "--model", "/nonexistent/model", "--brand", "b1"], "holds no kolrec model");
+}
+
+#[test]
+fn a_missing_or_stale_index_is_named_and_rebuilt_by_kolrec_index() {
+    let (data, model) = trained();
+    let copy = scratch("serve-copy");
+    for f in ["affinity.bin", "catalog.bin", "manifest.json"] {
+        std::fs::copy(model.join(f), copy.join(f)).unwrap();
+    }
+    let c = s(&copy);
+    fails_with(&["recommend", "--model", c, "--brand", "b000001"], "holds no ANN index");
+    assert!(kolrec(&["recommend", "--model", c, "--brand", "b000001", "--exact"]).status.success());
+    let o = kolrec(&["index", "--model", c, "--ef-search", "64"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(kolrec(&["recommend", "--model", c, "--brand", "b000001"]).status.success());
+    let side: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(copy.join("index/index.json")).unwrap()).unwrap();
+    assert_eq!(side["params"]["ef_search"], 64);
+    // A model retrained with other parameters no longer matches the old index.
+    let other = scratch("serve-other");
+    let o =
+        kolrec(&["train", "--data", s(data), "--out", s(&other), "--factors", "8", "--iterations", "2", "--no-index"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    copy_dir(&copy.join("index"), &other.join("index"));
+    fails_with(&["recommend", "--model", s(&other), "--brand", "b000001"], "built for another model");
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
