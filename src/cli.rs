@@ -13,6 +13,7 @@ use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::{self, EvalConfig};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
+use crate::growth::{GrowthError, GrowthModel, GrowthParams};
 use crate::import::{self, ImportConfig};
 use crate::index::IndexParams;
 use crate::model_dir::{self, DataInfo};
@@ -48,6 +49,8 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Lookalike influencers: more creators like this one.
     Similar(SimilarArgs),
+    /// Probability of strong follower growth over the next 30 days, as of a date.
+    Growth(GrowthCmdArgs),
     /// Measure throughput and peak memory (prints figures; see README).
     Bench(BenchArgs),
 }
@@ -131,6 +134,73 @@ pub struct TrainArgs {
     pub no_index: bool,
     #[command(flatten)]
     pub index: IndexArgs,
+    /// Skip the growth model.
+    #[arg(long)]
+    pub no_growth: bool,
+    #[command(flatten)]
+    pub growth: GrowthArgs,
+}
+
+/// Growth-model hyperparameters; defaults and ranges in `GrowthParams` and the README.
+#[derive(Args, Debug, Clone)]
+pub struct GrowthArgs {
+    /// Strong growth: followers up by at least this share over the horizon (0.10 = +10%).
+    #[arg(long, default_value_t = 0.10)]
+    pub growth_threshold: f64,
+    /// Instead of the threshold: the top share of growth within each platform (e.g. 0.1).
+    #[arg(long)]
+    pub growth_top_share: Option<f64>,
+    #[arg(long, default_value_t = 30)]
+    pub growth_horizon: i32,
+    /// Days between the as-of dates of training rows.
+    #[arg(long, default_value_t = 7)]
+    pub growth_step: i32,
+    /// Tracked days needed before a creator is scored.
+    #[arg(long, default_value_t = 30)]
+    pub growth_min_history: i32,
+    #[arg(long, default_value_t = 40)]
+    pub growth_trees: usize,
+    #[arg(long, default_value_t = 6)]
+    pub growth_max_depth: usize,
+    #[arg(long, default_value_t = 1.0)]
+    pub growth_l2: f64,
+}
+
+impl GrowthArgs {
+    pub fn params(&self) -> Result<GrowthParams> {
+        let p = GrowthParams {
+            horizon_days: self.growth_horizon,
+            threshold: self.growth_threshold,
+            top_share: self.growth_top_share,
+            step_days: self.growth_step,
+            min_history_days: self.growth_min_history,
+            trees: self.growth_trees,
+            max_depth: self.growth_max_depth,
+            l2: self.growth_l2,
+            ..GrowthParams::default()
+        };
+        p.check()?;
+        Ok(p)
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct GrowthCmdArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Score as of this date (YYYY-MM-DD): only snapshots up to it are read.
+    #[arg(long)]
+    pub as_of: String,
+    /// Rows to print.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    #[arg(long)]
+    pub json: bool,
+    /// Write every creator (scored or not, with why) to FILE.csv or FILE.parquet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// HNSW index parameters; defaults and ranges in `IndexParams` and the README.
@@ -427,6 +497,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Index(a) => index(a),
         Command::Recommend(a) => recommend(a),
         Command::Similar(a) => similar(a),
+        Command::Growth(a) => growth(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
             BenchWhat::Ann { model, out, python, peers, index, efs, max_queries, no_peers } => {
@@ -583,6 +654,7 @@ pub fn train_into(
     lenient: bool,
     track: Tracking,
     index: Option<&IndexParams>,
+    growth: Option<&GrowthParams>,
 ) -> Result<model_dir::Manifest> {
     let ds = load_data(data, lenient, &out.join("rejected.csv"))?;
     let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
@@ -590,6 +662,18 @@ pub fn train_into(
     let info = DataInfo::of(data, &ds).with_context(|| format!("fingerprinting {}", data.display()))?;
     let mut manifest = model_dir::save_affinity(out, &model, &report, info)?;
     model_dir::save_catalog(out, &crate::catalog::Catalog::build(&ds, &rows), &mut manifest)?;
+    if let Some(gp) = growth {
+        // A dataset without enough follower history still gets its affinity model: the growth
+        // model is skipped with a warning naming what is missing.
+        let until = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+        match GrowthModel::fit(&ds, until, gp) {
+            Ok((g, report)) => model_dir::save_growth(out, &g, &report, &mut manifest)?,
+            Err(e @ (GrowthError::TooShort { .. } | GrowthError::NoRows { .. } | GrowthError::OneClass { .. })) => {
+                eprintln!("warning: growth model not trained: {e}")
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     drop(ds);
     if let Some(ip) = index {
         model_dir::build_index(out, &model, &mut manifest, ip, false)?;
@@ -600,8 +684,17 @@ pub fn train_into(
 fn train(a: TrainArgs) -> Result<()> {
     let params = a.affinity.params()?;
     let index_params = a.index.params()?;
+    let growth_params = a.growth.params()?;
     let track = if a.track_objective { Tracking::EverySweep } else { Tracking::Ends };
-    let m = train_into(&a.data, &a.out, &params, a.lenient, track, (!a.no_index).then_some(&index_params))?;
+    let m = train_into(
+        &a.data,
+        &a.out,
+        &params,
+        a.lenient,
+        track,
+        (!a.no_index).then_some(&index_params),
+        (!a.no_growth).then_some(&growth_params),
+    )?;
     let e = m.affinity.as_ref().expect("just trained");
     let t = &e.train;
     println!(
@@ -627,6 +720,18 @@ fn train(a: TrainArgs) -> Result<()> {
         e.bytes,
         a.out.join(model_dir::MANIFEST_FILE).display()
     );
+    if let Some(g) = &m.growth {
+        println!(
+            "growth model: {} chosen (validation ROC-AUC: logistic {:.3}, trees {:.3}), {} fit rows, calibrated on {} rows from {}: {}",
+            g.train.chosen,
+            g.train.logistic_auc,
+            g.train.forest_auc,
+            g.train.fit_rows,
+            g.train.calibration_rows,
+            g.train.calibration_from,
+            a.out.join(&g.file).display()
+        );
+    }
     if let Some(ix) = &m.index {
         println!(
             "ANN index: {} creators, M {}, ef_construction {}, built in {:.1}s, {}: {}",
@@ -637,6 +742,32 @@ fn train(a: TrainArgs) -> Result<()> {
             human_bytes(ix.bytes),
             a.out.join(&ix.dir).display()
         );
+    }
+    Ok(())
+}
+
+fn growth(a: GrowthCmdArgs) -> Result<()> {
+    let day = iso_date(&a.as_of).with_context(|| format!("--as-of '{}' is not a date (YYYY-MM-DD)", a.as_of))?;
+    if let Some(out) = &a.out {
+        Format::of(out)?;
+    }
+    let (model, _) = model_dir::load_growth(&a.model)?;
+    let ds = load_data(&a.data, false, &a.model.join("rejected.csv"))?;
+    let t0 = Instant::now();
+    let scoring = model.score(&ds, day, a.top);
+    let seconds = t0.elapsed().as_secs_f64();
+    if let Some(out) = &a.out {
+        crate::growth::write_scores(&scoring, out)?;
+    }
+    if a.json {
+        let top =
+            crate::growth::Scoring { scored: scoring.scored.iter().take(a.top).cloned().collect(), ..scoring.clone() };
+        println!("{}", serde_json::to_string(&top)?);
+        return Ok(());
+    }
+    print!("{}", crate::growth::table(&scoring, a.top, seconds));
+    if let Some(out) = &a.out {
+        println!("every creator written to {}", out.display());
     }
     Ok(())
 }
@@ -709,7 +840,13 @@ pub fn eval_model(data: &Path, model: &Path, cfg: &EvalConfig) -> Result<evaluat
     if let (Some(ix), Some(_)) = (&manifest.index, &cfg.index) {
         cfg.index = Some(ix.params);
     }
-    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg)?;
+    let mut report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg)?;
+    if let Some(g) = &manifest.growth {
+        match evaluate::growth::evaluate_growth(&ds, &g.params) {
+            Ok(e) => report.growth = Some(e),
+            Err(e) => eprintln!("warning: growth model not evaluated: {e}"),
+        }
+    }
     let json = serde_json::to_value(&report)?;
     let path = model.join("eval.json");
     crate::fsutil::atomic_write(&path, serde_json::to_string_pretty(&json)?.as_bytes())

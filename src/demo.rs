@@ -10,6 +10,7 @@ use crate::affinity::{AffinityParams, Tracking};
 use crate::dataset::{self, LoadOptions};
 use crate::describe::Summary;
 use crate::evaluate::EvalConfig;
+use crate::growth::GrowthParams;
 use crate::index::IndexParams;
 use crate::recommend::{Brief, FilterSpec, Who};
 use crate::sim::{self, SimParams};
@@ -20,14 +21,14 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let t0 = Instant::now();
     let data_dir = match data {
         Some(d) => {
-            println!("[1/5] using dataset {}", d.display());
+            println!("[1/6] using dataset {}", d.display());
             d.to_path_buf()
         }
         None => {
             let dir = out.join("data");
             let p = SimParams::default();
             println!(
-                "[1/5] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
+                "[1/6] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
                 p.seed,
                 p.brands,
                 p.influencers,
@@ -39,7 +40,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
             dir
         }
     };
-    println!("[2/5] validating {} against the data contract", data_dir.display());
+    println!("[2/6] validating {} against the data contract", data_dir.display());
     let (ds, report) = dataset::load(&data_dir, &LoadOptions::default())?;
     for (t, s) in &report.tables {
         println!("      {:<20} {:>8} rows  {}", t.name(), s.rows_kept, s.file.display());
@@ -51,12 +52,20 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let model = out.join("model");
     let params = AffinityParams::default();
     println!(
-        "\n[3/5] training the affinity model ({} objective, {} factors) into {}",
+        "\n[3/6] training the affinity model ({} objective, {} factors) into {}",
         params.objective,
         params.factors,
         model.display()
     );
-    let m = crate::cli::train_into(&data_dir, &model, &params, false, Tracking::Ends, Some(&IndexParams::default()))?;
+    let m = crate::cli::train_into(
+        &data_dir,
+        &model,
+        &params,
+        false,
+        Tracking::Ends,
+        Some(&IndexParams::default()),
+        Some(&GrowthParams::default()),
+    )?;
     let t = &m.affinity.as_ref().expect("just trained").train;
     println!(
         "      {} pairs from {} campaign rows, {} warm brands, {} warm influencers; objective {:.0} -> {:.0}; {:.1}s",
@@ -68,12 +77,12 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         t.objective_history.last().copied().unwrap_or(f64::NAN),
         t.seconds
     );
-    println!("\n[4/5] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
+    println!("\n[4/6] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
     let report = crate::cli::eval_model(&data_dir, &model, &EvalConfig { bootstrap: 200, ..EvalConfig::default() })?;
     println!("{report}");
     println!("(held-out metrics count only pairs brands actually tried; the true outcomes score every creator)");
 
-    println!("\n[5/5] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
+    println!("\n[5/6] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
     let serving = crate::model_dir::load_serving(&model, false)?;
     let server = serving.server(None);
     // The brand with the most history: its reasons have past outcomes to show.
@@ -105,6 +114,18 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     println!("$ kolrec similar --influencer {top} -k 5");
     print!("{}", crate::recommend::table(&server.similar(&top, 5, &FilterSpec::default())?));
     println!();
+    match crate::model_dir::load_growth(&model) {
+        Ok((g, _)) => {
+            let ds = dataset::load(&data_dir, &LoadOptions::default())?.0;
+            let day = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+            println!("[6/6] creators most likely to grow strongly in the next 30 days\n");
+            println!("$ kolrec growth --as-of {} --top 10", crate::parse::format_date(day));
+            let t = Instant::now();
+            let scoring = g.score(&ds, day, 10);
+            println!("{}", crate::growth::table(&scoring, 10, t.elapsed().as_secs_f64()));
+        }
+        Err(e) => println!("[6/6] no growth model: {e}\n"),
+    }
     println!("done in {:.1}s. Files:", t0.elapsed().as_secs_f64());
     println!("  dataset       {}", data_dir.display());
     if data.is_none() {
@@ -113,6 +134,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     println!("  model         {}", model.join(crate::model_dir::AFFINITY_FILE).display());
     println!("  catalogue     {}", model.join(crate::model_dir::CATALOG_FILE).display());
     println!("  ANN index     {}", model.join(crate::model_dir::INDEX_DIR).display());
+    println!("  growth model  {}", model.join(crate::model_dir::GROWTH_FILE).display());
     println!("  manifest      {}", model.join(crate::model_dir::MANIFEST_FILE).display());
     println!("  evaluation    {}", model.join("eval.json").display());
     Ok(())

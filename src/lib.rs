@@ -16,6 +16,7 @@ pub mod demo;
 pub mod describe;
 pub mod evaluate;
 pub mod fsutil;
+pub mod growth;
 pub mod import;
 pub mod index;
 pub mod model_dir;

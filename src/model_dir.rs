@@ -9,11 +9,13 @@ use crate::affinity::{AffinityModel, AffinityParams, TrainReport};
 use crate::artifact::{self, ArtifactError, FORMAT_VERSION, Kind};
 use crate::catalog::Catalog;
 use crate::contract::Table;
+use crate::growth::{GrowthModel, GrowthParams, GrowthReport};
 use crate::index::{HnswIndex, IndexError, IndexParams};
 use crate::recommend::Server;
 
 pub const AFFINITY_FILE: &str = "affinity.bin";
 pub const CATALOG_FILE: &str = "catalog.bin";
+pub const GROWTH_FILE: &str = "growth.bin";
 pub const INDEX_DIR: &str = "index";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -23,6 +25,8 @@ pub enum ModelDirError {
     NoModel { dir: PathBuf },
     #[error("{} holds no affinity model", dir.display())]
     NoAffinity { dir: PathBuf },
+    #[error("{} holds no growth model (`kolrec train` trains one when the snapshots cover enough history)", dir.display())]
+    NoGrowth { dir: PathBuf },
     #[error("cannot read {}: {reason}", path.display())]
     Manifest { path: PathBuf, reason: String },
     #[error("{} has manifest format version {found}; this kolrec reads version {FORMAT_VERSION}", path.display())]
@@ -88,6 +92,18 @@ pub struct Manifest {
     /// The ANN index, if built: its directory and sidecar summary.
     #[serde(default)]
     pub index: Option<IndexEntry>,
+    /// The growth model, if trained.
+    #[serde(default)]
+    pub growth: Option<GrowthEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct GrowthEntry {
+    pub file: String,
+    pub bytes: u64,
+    pub crc32: String,
+    pub params: GrowthParams,
+    pub train: GrowthReport,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -152,6 +168,7 @@ pub fn save_affinity(
         evaluation: None,
         catalog: None,
         index: None,
+        growth: None,
     };
     write_manifest(dir, &manifest)?;
     Ok(manifest)
@@ -187,6 +204,31 @@ pub fn build_index(
     manifest.index = Some(entry.clone());
     write_manifest(dir, manifest)?;
     Ok(entry)
+}
+
+/// Save the growth model and record it in the manifest.
+pub fn save_growth(
+    dir: &Path,
+    model: &GrowthModel,
+    report: &GrowthReport,
+    manifest: &mut Manifest,
+) -> Result<(), ModelDirError> {
+    let (bytes, crc) = artifact::save(&dir.join(GROWTH_FILE), Kind::Growth, model)?;
+    manifest.growth = Some(GrowthEntry {
+        file: GROWTH_FILE.into(),
+        bytes,
+        crc32: format!("{crc:08x}"),
+        params: model.params.clone(),
+        train: report.clone(),
+    });
+    write_manifest(dir, manifest)
+}
+
+pub fn load_growth(dir: &Path) -> Result<(GrowthModel, Manifest), ModelDirError> {
+    let manifest = read_manifest(dir)?;
+    let entry = manifest.growth.as_ref().ok_or_else(|| ModelDirError::NoGrowth { dir: dir.into() })?;
+    let model = artifact::load(&dir.join(&entry.file), Kind::Growth)?;
+    Ok((model, manifest))
 }
 
 /// Everything `recommend` and `similar` need, loaded and cross-checked.

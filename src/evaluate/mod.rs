@@ -3,6 +3,9 @@
 //! influencers with bootstrap confidence intervals, and — on simulated data — the true outcomes of
 //! the recommendations against the brands' own picks.
 
+pub mod binary;
+pub mod growth;
+
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -306,6 +309,8 @@ pub struct EvalReport {
     /// The same under the standard filter of [`AnnEval`], on the HNSW path.
     pub ann_recall_at_10_filtered: Option<f64>,
     pub ann: Option<AnnEval>,
+    /// The growth model's evaluation, when the model directory has one.
+    pub growth: Option<growth::GrowthEval>,
 }
 
 /// How well the HNSW index serves the model it indexes.
@@ -513,6 +518,7 @@ pub fn evaluate(
         ann_recall_at_10: ann.as_ref().map(|a| a.recall_at_10),
         ann_recall_at_10_filtered: ann.as_ref().map(|a| a.recall_at_10_filtered),
         ann,
+        growth: None,
     })
 }
 
@@ -623,6 +629,9 @@ ANN index (M {}, ef_search {}; {} brands): recall@10 {:.3} unfiltered, {:.3} fil
                 a.filter,
                 a.mean_allowed
             )?;
+        }
+        if let Some(g) = &self.growth {
+            write!(f, "\n{g}")?;
         }
         Ok(())
     }
