@@ -162,7 +162,7 @@ pub struct GrowthArgs {
     pub growth_trees: usize,
     #[arg(long, default_value_t = 6)]
     pub growth_max_depth: usize,
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 10.0)]
     pub growth_l2: f64,
 }
 
@@ -215,7 +215,7 @@ pub struct IndexArgs {
     #[arg(long, default_value_t = 160)]
     pub ef_search: usize,
     /// Filtered queries leaving fewer creators than this are answered by an exact scan.
-    #[arg(long, default_value_t = 20_000)]
+    #[arg(long, default_value_t = 200_000)]
     pub exact_below: usize,
 }
 
@@ -471,6 +471,22 @@ pub enum BenchWhat {
         /// Only kolrec's figures (no Python).
         #[arg(long)]
         no_peers: bool,
+        /// Reuse the index an earlier run saved under OUT/index (search figures only).
+        #[arg(long)]
+        reuse: bool,
+    },
+    /// The growth model vs LightGBM & co. (../shared/bench/peers.py growth) on the same feature table and split.
+    Growth {
+        #[arg(long, default_value = "datasets/sample")]
+        data: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/growth")]
+        out: PathBuf,
+        #[arg(long, default_value_os_t = default_peers_python())]
+        python: PathBuf,
+        #[arg(long, default_value = "../shared/bench/peers.py")]
+        peers: PathBuf,
+        #[command(flatten)]
+        growth: GrowthArgs,
     },
     /// Generate and load (validate) throughput and peak memory.
     Data {
@@ -500,7 +516,10 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Growth(a) => growth(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
-            BenchWhat::Ann { model, out, python, peers, index, efs, max_queries, no_peers } => {
+            BenchWhat::Growth { data, out, python, peers, growth } => {
+                crate::bench::growth::run(&data, &out, &python, &peers, &growth.params()?)
+            }
+            BenchWhat::Ann { model, out, python, peers, index, efs, max_queries, no_peers, reuse } => {
                 crate::bench::ann::run(&crate::bench::ann::AnnBench {
                     model: &model,
                     out: &out,
@@ -510,6 +529,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     efs,
                     max_queries,
                     skip_peers: no_peers,
+                    reuse,
                 })
             }
             BenchWhat::Affinity { data, out, python, peers, affinity } => {
@@ -722,10 +742,11 @@ fn train(a: TrainArgs) -> Result<()> {
     );
     if let Some(g) = &m.growth {
         println!(
-            "growth model: {} chosen (validation ROC-AUC: logistic {:.3}, trees {:.3}), {} fit rows, calibrated on {} rows from {}: {}",
+            "growth model: {} chosen (validation ROC-AUC: logistic {:.3}, trees {:.3}, mean of both {:.3}), {} fit rows, calibrated on {} rows from {}: {}",
             g.train.chosen,
             g.train.logistic_auc,
             g.train.forest_auc,
+            g.train.blend_auc,
             g.train.fit_rows,
             g.train.calibration_rows,
             g.train.calibration_from,

@@ -27,6 +27,8 @@ pub struct AnnBench<'a> {
     /// Brands used as queries (0 = all).
     pub max_queries: usize,
     pub skip_peers: bool,
+    /// Load the index a previous run saved in `out/index` instead of building one.
+    pub reuse: bool,
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -104,34 +106,52 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let truth: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| exact.search(q(j), K, None)).collect();
     let exact_qps = nq as f64 / t.elapsed().as_secs_f64();
 
-    let before = peak_rss_bytes().unwrap_or(0);
-    let mut index = HnswIndex::build(&model.influencer_vectors, dim, &b.params, false)?;
-    let build = index.sidecar.build_seconds;
-    let after_build = peak_rss_bytes().unwrap_or(0);
     let idir = b.out.join("index");
-    let t = Instant::now();
-    index.save(&idir, "bench")?;
-    let save = t.elapsed().as_secs_f64();
-    let bytes: u64 = index.sidecar.files.iter().map(|f| f.bytes).sum();
-    let t = Instant::now();
-    let loaded = HnswIndex::load(&idir, "bench")?;
-    let reload = t.elapsed().as_secs_f64();
-    let same = (0..nq).into_par_iter().all(|j| {
-        let a = index.search(q(j), K, None);
-        let l = loaded.search(q(j), K, None);
-        a.iter().map(|h| h.item).eq(l.iter().map(|h| h.item))
-    });
-    println!(
-        "build {build:.1}s ({:.0} creators/s, M {}, ef_construction {}), peak memory {} (before build {}), files {}, save {save:.1}s, reload {reload:.2}s, reloaded index answers identically: {}",
-        n as f64 / build,
-        b.params.m,
-        b.params.ef_construction,
-        human_bytes(after_build),
-        human_bytes(before),
-        human_bytes(bytes),
-        if same { "yes" } else { "NO" }
-    );
-    drop(loaded);
+    let mut index = if b.reuse && idir.join(crate::index::hnsw::SIDECAR_FILE).is_file() {
+        // Search-side figures only: the index saved by an earlier run, with this run's query
+        // parameters (ef_search, exact_below).
+        let t = Instant::now();
+        let mut loaded = HnswIndex::load(&idir, "bench")?;
+        loaded.sidecar.params.ef_search = b.params.ef_search;
+        loaded.sidecar.params.exact_below = b.params.exact_below;
+        println!(
+            "reused the index in {} (built in {:.1}s), loaded in {:.2}s",
+            idir.display(),
+            loaded.sidecar.build_seconds,
+            t.elapsed().as_secs_f64()
+        );
+        loaded
+    } else {
+        let before = peak_rss_bytes().unwrap_or(0);
+        let mut index = HnswIndex::build(&model.influencer_vectors, dim, &b.params, false)?;
+        let build = index.sidecar.build_seconds;
+        let after_build = peak_rss_bytes().unwrap_or(0);
+        let t = Instant::now();
+        index.save(&idir, "bench")?;
+        let save = t.elapsed().as_secs_f64();
+        let bytes: u64 = index.sidecar.files.iter().map(|f| f.bytes).sum();
+        let t = Instant::now();
+        let loaded = HnswIndex::load(&idir, "bench")?;
+        let reload = t.elapsed().as_secs_f64();
+        let same = (0..nq).into_par_iter().all(|j| {
+            let a = index.search(q(j), K, None);
+            let l = loaded.search(q(j), K, None);
+            a.iter().map(|h| h.item).eq(l.iter().map(|h| h.item))
+        });
+        println!(
+            "build {build:.1}s ({:.0} creators/s, M {}, ef_construction {}), peak memory {} (before build {}), files {}, save {save:.1}s, reload {reload:.2}s, reloaded index answers identically: {}",
+            n as f64 / build,
+            b.params.m,
+            b.params.ef_construction,
+            human_bytes(after_build),
+            human_bytes(before),
+            human_bytes(bytes),
+            if same { "yes" } else { "NO" }
+        );
+        index
+    };
+    index.sidecar.params.exact_below = b.params.exact_below;
+    let build = index.sidecar.build_seconds;
 
     let threads = rayon::current_num_threads().min(2);
     println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
@@ -241,44 +261,44 @@ pub fn run(b: &AnnBench) -> Result<()> {
         .arg("--out")
         .arg(&pj)
         .args(["--k", "10", "--M", &b.params.m.to_string(), "--ef-construction", &b.params.ef_construction.to_string()])
-        .args(["--efs", &efs.join(","), "--no-mips-l2", "--latency-sample", &lat_n.to_string()])
+        .args(["--efs", &efs.join(","), "--latency-sample", &lat_n.to_string()])
         .status()
         .with_context(|| format!("running {} {}", b.python.display(), b.peers.display()))?;
     if !status.success() {
         bail!("peers.py ann failed ({status})");
     }
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&pj)?)?;
-    let ip = v["indexes"]
-        .as_array()
-        .and_then(|a| a.iter().find(|x| x["name"] == "hnswlib-ip"))
-        .context("peers.py ran no hnswlib-ip index")?;
-    println!(
-        "\nside by side (same vectors, same queries, M {}, ef_construction {}); build: kolrec {build:.1}s, hnswlib {:.1}s",
-        b.params.m,
-        b.params.ef_construction,
-        ip["build_seconds"].as_f64().unwrap_or(f64::NAN)
-    );
-    println!(
-        "{:>6} {:>14} {:>14} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
-        "ef",
-        "kolrec recall",
-        "hnswlib recall",
-        "kolrec q/s 1",
-        "hnswlib q/s 1",
-        "kolrec q/s 2",
-        "hnswlib q/s 2",
-        "ratio 1",
-        "ratio 2"
-    );
-    for (ef, r, q1, q2) in rows {
-        let run = ip["runs"].as_array().and_then(|a| a.iter().find(|x| x["ef"] == ef));
-        let get = |k: &str| run.and_then(|x| x[k].as_f64()).unwrap_or(f64::NAN);
-        let (hr, h1, h2) = (get("recall@10_vs_exact_ip"), get("qps_1_thread"), get("qps_2_threads"));
+    let indexes = v["indexes"].as_array().context("peers.py wrote no indexes")?;
+    for name in ["hnswlib-ip", "hnswlib-l2-mips-augmented"] {
+        let Some(ix) = indexes.iter().find(|x| x["name"] == name) else { continue };
         println!(
-            "{ef:>6} {r:>14.4} {hr:>14.4} {q1:>12.0} {h1:>12.0} {q2:>12.0} {h2:>12.0} {:>9.2} {:>9.2}",
-            q1 / h1,
-            q2 / h2
+            "\nkolrec vs {name} (same vectors and queries, M {}, ef_construction {}); build: kolrec {build:.1}s, {name} {:.1}s",
+            b.params.m,
+            b.params.ef_construction,
+            ix["build_seconds"].as_f64().unwrap_or(f64::NAN)
         );
+        println!(
+            "{:>6} {:>14} {:>14} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
+            "ef",
+            "kolrec recall",
+            "peer recall",
+            "kolrec q/s 1",
+            "peer q/s 1",
+            "kolrec q/s 2",
+            "peer q/s 2",
+            "ratio 1",
+            "ratio 2"
+        );
+        for &(ef, r, q1, q2) in &rows {
+            let run = ix["runs"].as_array().and_then(|a| a.iter().find(|x| x["ef"] == ef));
+            let get = |k: &str| run.and_then(|x| x[k].as_f64()).unwrap_or(f64::NAN);
+            let (hr, h1, h2) = (get("recall@10_vs_exact_ip"), get("qps_1_thread"), get("qps_2_threads"));
+            println!(
+                "{ef:>6} {r:>14.4} {hr:>14.4} {q1:>12.0} {h1:>12.0} {q2:>12.0} {h2:>12.0} {:>9.2} {:>9.2}",
+                q1 / h1,
+                q2 / h2
+            );
+        }
     }
     println!("(ratio: kolrec queries/s over hnswlib's; hnswlib timed as one batch call from Python)");
     Ok(())

@@ -2,6 +2,7 @@
 //! step's peak memory is its own.
 
 pub mod ann;
+pub mod growth;
 
 use std::path::Path;
 use std::process::Command;

@@ -30,8 +30,8 @@ pub struct GrowthEval {
 }
 
 /// Labelled rows at `dates` (rows without an observed future dropped) and their labels.
-fn labelled(ds: &Dataset, dates: &[i32], p: &GrowthParams) -> (Rows, Vec<bool>) {
-    let (rows, _) = collect(ds, dates, p);
+fn labelled(ds: &Dataset, dates: &[i32], label_until: Option<i32>, p: &GrowthParams) -> (Rows, Vec<bool>) {
+    let (rows, _) = collect(ds, dates, label_until, p);
     let keep: Vec<usize> = (0..rows.len()).filter(|&r| rows.growth[r].is_finite()).collect();
     let rows = rows.select(&keep);
     let y = labels(&rows, p);
@@ -52,14 +52,14 @@ pub fn evaluate_growth(ds: &Dataset, p: &GrowthParams) -> Result<GrowthEval, Gro
     let test_from = test_until - 3 * p.step_days;
     let test_dates: Vec<i32> = (0..4).map(|k| test_from + k * p.step_days).collect();
     let (model, report) = GrowthModel::fit(ds, test_from, p)?;
-    let (test, y) = labelled(ds, &test_dates, p);
+    let (test, y) = labelled(ds, &test_dates, None, p);
     if test.is_empty() {
         return Err(GrowthError::NoRows { what: "test", reason: "no creator has history and a label there".into() });
     }
     let platforms = crate::catalog::Interned::new(&ds.influencers.platform).values;
     let (prob, _) = model.predict(&test, &platforms);
 
-    let (train, ty) = labelled(ds, &label_dates(ds, test_from, p), p);
+    let (train, ty) = labelled(ds, &label_dates(ds, test_from, p), Some(test_from), p);
     let tyf: Vec<f32> = ty.iter().map(|&v| f32::from(u8::from(v))).collect();
     let mom = Isotonic::fit(&momentum(&train), &tyf);
     let mom_prob: Vec<f32> = momentum(&test).iter().map(|&s| mom.apply(s)).collect();

@@ -40,7 +40,7 @@ use features::{DYNAMIC, History, Jump, STATIC, Series, SeriesIndex, Unscored};
 /// | max_staleness_days | 14 | 1 – 90 | the latest snapshot may be at most this old |
 /// | trees | 40 | 1 – 1000 | trees of the bagged forest |
 /// | max_depth | 6 | 1 – 30 | depth of each tree |
-/// | l2 | 1.0 | 0 – 10⁶ | L2 penalty of the logistic regression |
+/// | l2 | 10 | 0 – 10⁶ | L2 penalty of the logistic regression (on the summed log loss; 10 gave the best Brier score among 0.1, 1, 10 and 100 on the sample, `kolrec bench growth --growth-l2 X`) |
 /// | seed | 42 | any | bootstrap samples |
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct GrowthParams {
@@ -67,7 +67,7 @@ impl Default for GrowthParams {
             max_staleness_days: 14,
             trees: 40,
             max_depth: 6,
-            l2: 1.0,
+            l2: 10.0,
             seed: 42,
         }
     }
@@ -175,7 +175,9 @@ impl Rows {
 pub type Skipped = (u32, i32, Unscored);
 
 /// Feature rows of every creator at each date, and the creators skipped at each (with why).
-pub fn collect(ds: &Dataset, dates: &[i32], p: &GrowthParams) -> (Rows, Vec<Skipped>) {
+/// Labels read snapshots up to `label_until` only (the end of a training period), so that no
+/// label is interpolated from a snapshot inside a later test period.
+pub fn collect(ds: &Dataset, dates: &[i32], label_until: Option<i32>, p: &GrowthParams) -> (Rows, Vec<Skipped>) {
     let inf = &ds.influencers;
     let index = SeriesIndex::new(&ds.snapshots, inf.len());
     let platforms = crate::catalog::Interned::new(&inf.platform);
@@ -192,7 +194,10 @@ pub fn collect(ds: &Dataset, dates: &[i32], p: &GrowthParams) -> (Rows, Vec<Skip
                         rows.raw.extend_from_slice(&features::static_features(inf, i));
                         rows.creator.push(i as u32);
                         rows.as_of.push(day);
-                        let g = features::future_growth(&s, day, p.horizon_days);
+                        let g = match label_until {
+                            Some(u) => features::future_growth(&s.until(u), day, p.horizon_days),
+                            None => features::future_growth(&s, day, p.horizon_days),
+                        };
                         rows.growth.push(g.map_or(f32::NAN, |g| g as f32));
                         rows.jump.push(jump);
                         rows.tier.push(features::tier(inf, i));
@@ -311,8 +316,18 @@ impl Encoder {
 /// The fitted classifier.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub enum Classifier {
-    Logistic { weights: Vec<f64>, intercept: f64 },
-    Forest { trees: Vec<DecisionTree<f64, bool>> },
+    Logistic {
+        weights: Vec<f64>,
+        intercept: f64,
+    },
+    Forest {
+        trees: Vec<DecisionTree<f64, bool>>,
+    },
+    /// The mean of the two scores: the linear trend and the trees' interactions.
+    Blend {
+        logistic: Box<Classifier>,
+        forest: Box<Classifier>,
+    },
 }
 
 impl Classifier {
@@ -320,6 +335,7 @@ impl Classifier {
         match self {
             Classifier::Logistic { .. } => "logistic regression",
             Classifier::Forest { .. } => "bagged decision trees",
+            Classifier::Blend { .. } => "mean of logistic regression and bagged trees",
         }
     }
 
@@ -341,6 +357,9 @@ impl Classifier {
                     }
                 }
                 votes.iter().map(|v| v / trees.len() as f32).collect()
+            }
+            Classifier::Blend { logistic, forest } => {
+                logistic.raw(x).iter().zip(forest.raw(x)).map(|(a, b)| (a + b) / 2.0).collect()
             }
         }
     }
@@ -364,6 +383,8 @@ fn fit_logistic(x: &Array2<f64>, y: &[bool], l2: f64) -> Result<Classifier, Grow
 fn fit_forest(x: &Array2<f64>, y: &[bool], p: &GrowthParams) -> Result<Classifier, GrowthError> {
     let n = x.nrows();
     let sample = n.min(40_000);
+    let pos = y.iter().filter(|&&v| v).count().max(1);
+    let balance = ((n - pos) as f32 / pos as f32).max(1.0);
     let trees: Result<Vec<_>, GrowthError> = (0..p.trees)
         .into_par_iter()
         .map(|t| {
@@ -371,10 +392,14 @@ fn fit_forest(x: &Array2<f64>, y: &[bool], p: &GrowthParams) -> Result<Classifie
             let idx: Vec<usize> = (0..sample).map(|_| rng.gen_range(0..n)).collect();
             let xs = x.select(ndarray::Axis(0), &idx);
             let ys = Array1::from_iter(idx.iter().map(|&i| y[i]));
+            // Classes balanced by weight: a leaf then votes "grows" when its share of growers is
+            // above the base rate, so the forest's vote share ranks creators instead of being
+            // almost always zero.
+            let w = Array1::from_iter(idx.iter().map(|&i| if y[i] { balance } else { 1.0 }));
             DecisionTree::params()
                 .max_depth(Some(p.max_depth))
                 .min_weight_leaf(20.0)
-                .fit(&linfa::Dataset::new(xs, ys))
+                .fit(&linfa::Dataset::new(xs, ys).with_weights(w))
                 .map_err(|e| GrowthError::Fit { model: "decision tree", reason: e.to_string() })
         })
         .collect();
@@ -404,6 +429,7 @@ pub struct GrowthReport {
     pub calibration_from: String,
     pub logistic_auc: f64,
     pub forest_auc: f64,
+    pub blend_auc: f64,
     pub chosen: String,
     pub seconds: f64,
 }
@@ -434,11 +460,31 @@ impl GrowthModel {
         if dates.len() < 4 || span < need {
             return Err(GrowthError::TooShort { span, need, history: p.min_history_days, horizon: p.horizon_days });
         }
-        let cal_from = dates[dates.len() * 3 / 4];
-        let (rows, _) = collect(ds, &dates, p);
+        let (rows, _) = collect(ds, &dates, Some(until), p);
         let labelled: Vec<usize> = (0..rows.len()).filter(|&r| rows.growth[r].is_finite()).collect();
-        let rows = rows.select(&labelled);
-        let y = labels(&rows, p);
+        let platform_names = crate::catalog::Interned::new(&ds.influencers.platform).values;
+        let (model, mut report) = Self::fit_rows(&rows.select(&labelled), &platform_names, p)?;
+        report.seconds = t0.elapsed().as_secs_f64();
+        Ok((model, report))
+    }
+
+    /// Train on labelled feature rows: fit on the dates before the last quarter of them minus one
+    /// horizon (the embargo), choose and calibrate on that last quarter.
+    pub fn fit_rows(
+        rows: &Rows,
+        platform_names: &[String],
+        p: &GrowthParams,
+    ) -> Result<(GrowthModel, GrowthReport), GrowthError> {
+        p.check()?;
+        let t0 = Instant::now();
+        let mut dates: Vec<i32> = rows.as_of.clone();
+        dates.sort_unstable();
+        dates.dedup();
+        if dates.len() < 2 {
+            return Err(GrowthError::NoRows { what: "fit", reason: format!("{} as-of date(s)", dates.len()) });
+        }
+        let cal_from = dates[(dates.len() * 3 / 4).min(dates.len() - 1)];
+        let y = labels(rows, p);
         let fit_idx: Vec<usize> = (0..rows.len()).filter(|&r| rows.as_of[r] <= cal_from - p.horizon_days).collect();
         let cal_idx: Vec<usize> = (0..rows.len()).filter(|&r| rows.as_of[r] >= cal_from).collect();
         let check = |what: &'static str, idx: &[usize]| -> Result<usize, GrowthError> {
@@ -456,22 +502,34 @@ impl GrowthModel {
         };
         let fit_pos = check("fit", &fit_idx)?;
         let cal_pos = check("calibration", &cal_idx)?;
-        let platform_names = crate::catalog::Interned::new(&ds.influencers.platform).values;
         let fit_rows = rows.select(&fit_idx);
         let cal_rows = rows.select(&cal_idx);
-        let encoder = Encoder::fit(&fit_rows, platform_names.clone());
-        let (xf, xc) = (encoder.matrix(&fit_rows, &platform_names), encoder.matrix(&cal_rows, &platform_names));
-        let (yf, yc): (Vec<bool>, Vec<bool>) =
-            (fit_idx.iter().map(|&r| y[r]).collect(), cal_idx.iter().map(|&r| y[r]).collect());
+        let encoder = Encoder::fit(&fit_rows, platform_names.to_vec());
+        let (xf, xc) = (encoder.matrix(&fit_rows, platform_names), encoder.matrix(&cal_rows, platform_names));
+        let yf: Vec<bool> = fit_idx.iter().map(|&r| y[r]).collect();
+        let yc: Vec<bool> = cal_idx.iter().map(|&r| y[r]).collect();
         let logistic = fit_logistic(&xf, &yf, p.l2)?;
         let forest = fit_forest(&xf, &yf, p)?;
         let (rl, rf) = (logistic.raw(&xc), forest.raw(&xc));
-        let (auc_l, auc_f) = (crate::evaluate::binary::roc_auc(&rl, &yc), crate::evaluate::binary::roc_auc(&rf, &yc));
-        let (classifier, raw) = if auc_f > auc_l { (forest, rf) } else { (logistic, rl) };
+        let rb: Vec<f32> = rl.iter().zip(&rf).map(|(a, b)| (a + b) / 2.0).collect();
+        let auc = |r: &[f32]| crate::evaluate::binary::roc_auc(r, &yc);
+        let (auc_l, auc_f, auc_b) = (auc(&rl), auc(&rf), auc(&rb));
+        let blend = Classifier::Blend { logistic: Box::new(logistic.clone()), forest: Box::new(forest.clone()) };
+        let (chosen, raw, _) = [(logistic, rl, auc_l), (forest, rf, auc_f), (blend, rb, auc_b)]
+            .into_iter()
+            .fold(None, |best: Option<(Classifier, Vec<f32>, f64)>, c| match best {
+                Some(b) if b.2 >= c.2 => Some(b),
+                _ => Some(c),
+            })
+            .expect("three candidates");
         let yc_f: Vec<f32> = yc.iter().map(|&v| f32::from(u8::from(v))).collect();
         let calibration = Isotonic::fit(&raw, &yc_f);
         let growth: Vec<f32> = cal_rows.growth.iter().map(|g| g.clamp(-0.9, 5.0)).collect();
         let expected = Isotonic::fit(&raw, &growth);
+        // The chosen model is the one fitted on the earlier dates, not a refit on every row: a
+        // refit scores differently from the model the calibration was measured on (tried: on the
+        // sample it raised ROC-AUC by 0.006 but predicted 0.5 where 77% grew).
+        let classifier = chosen;
         let report = GrowthReport {
             fit_rows: fit_idx.len(),
             fit_positives: fit_pos,
@@ -481,6 +539,7 @@ impl GrowthModel {
             calibration_from: crate::parse::format_date(cal_from),
             logistic_auc: auc_l,
             forest_auc: auc_f,
+            blend_auc: auc_b,
             chosen: classifier.name().into(),
             seconds: t0.elapsed().as_secs_f64(),
         };
@@ -570,7 +629,7 @@ impl GrowthModel {
     /// Score every creator as of `day`; the top `explain` rows also get their strongest features.
     pub fn score(&self, ds: &Dataset, day: i32, explain: usize) -> Scoring {
         let p = &self.params;
-        let (rows, skipped) = collect(ds, &[day], p);
+        let (rows, skipped) = collect(ds, &[day], None, p);
         let platform_names = crate::catalog::Interned::new(&ds.influencers.platform).values;
         let (prob, expected) = self.predict(&rows, &platform_names);
         let inf = &ds.influencers;

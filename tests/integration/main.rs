@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod growth;
 mod import_real;
 mod model;
 mod sample;
