@@ -754,17 +754,22 @@ fn train(a: TrainArgs) -> Result<()> {
         );
     }
     if let Some(ix) = &m.index {
-        println!(
-            "ANN index: {} creators, M {}, ef_construction {}, built in {:.1}s, {}: {}",
-            ix.count,
-            ix.params.m,
-            ix.params.ef_construction,
-            ix.build_seconds,
-            human_bytes(ix.bytes),
-            a.out.join(&ix.dir).display()
-        );
+        println!("{}", index_line(ix, &a.out));
     }
     Ok(())
+}
+
+fn index_line(ix: &model_dir::IndexEntry, model: &Path) -> String {
+    format!(
+        "ANN index: {} creators, M {}, ef_construction {}, ef_search {}, built in {:.1}s, {}: {}",
+        ix.count,
+        ix.params.m,
+        ix.params.ef_construction,
+        ix.params.ef_search,
+        ix.build_seconds,
+        human_bytes(ix.bytes),
+        model.join(&ix.dir).display()
+    )
 }
 
 fn growth(a: GrowthCmdArgs) -> Result<()> {
@@ -781,8 +786,8 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
         crate::growth::write_scores(&scoring, out)?;
     }
     if a.json {
-        let top =
-            crate::growth::Scoring { scored: scoring.scored.iter().take(a.top).cloned().collect(), ..scoring.clone() };
+        let mut top = scoring;
+        top.scored.truncate(a.top);
         println!("{}", serde_json::to_string(&top)?);
         return Ok(());
     }
@@ -797,16 +802,7 @@ fn index(a: IndexCmdArgs) -> Result<()> {
     let params = a.index.params()?;
     let (model, mut manifest) = model_dir::load_affinity(&a.model)?;
     let ix = model_dir::build_index(&a.model, &model, &mut manifest, &params, false)?;
-    println!(
-        "ANN index: {} creators, M {}, ef_construction {}, ef_search {}, built in {:.1}s, {}: {}",
-        ix.count,
-        ix.params.m,
-        ix.params.ef_construction,
-        ix.params.ef_search,
-        ix.build_seconds,
-        human_bytes(ix.bytes),
-        a.model.join(&ix.dir).display()
-    );
+    println!("{}", index_line(&ix, &a.model));
     Ok(())
 }
 
