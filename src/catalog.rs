@@ -14,9 +14,8 @@ pub struct Catalog {
     /// Per brand, the creators it ran campaigns with in training (sorted, unique): CSR.
     pub worked_indptr: Vec<u64>,
     pub worked_with: Vec<u32>,
-    /// Market CTR (clicks per impression) and CPM over the training rows that measure them.
+    /// Market CTR (clicks per impression) over the training rows that measure clicks.
     pub market_ctr: f64,
-    pub market_cpm: f64,
     /// Median quoted CPM (price per post per 1,000 average views) over creators with a quote.
     pub median_quote_cpm: f64,
     /// Median engagement rate per platform (sorted by platform), for "2× its platform's median".
@@ -136,7 +135,6 @@ impl Catalog {
             worked_indptr,
             worked_with: pairs.into_iter().map(|(_, i)| i).collect(),
             market_ctr: ratio(t.clicks, t.impressions_with_clicks),
-            market_cpm: 1000.0 * ratio(t.cost, t.impressions),
             platform_engagement: platform_medians(&inf.platform, &inf.engagement_rate),
             median_quote_cpm: f64::NAN,
         };

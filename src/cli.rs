@@ -433,6 +433,22 @@ pub struct BenchArgs {
     pub what: BenchWhat,
 }
 
+/// Where `peers.py` and its Python are.
+#[derive(Args, Debug)]
+pub struct PeersArgs {
+    /// Python with the peers' packages (see ../shared/bench/README.md).
+    #[arg(long, default_value_os_t = default_peers_python())]
+    pub python: PathBuf,
+    #[arg(long, default_value = "../shared/bench/peers.py")]
+    pub peers: PathBuf,
+}
+
+impl PeersArgs {
+    fn peers(self) -> crate::bench::Peers {
+        crate::bench::Peers { python: self.python, script: self.peers }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum BenchWhat {
     /// kolrec vs implicit ALS (../shared/bench/peers.py) on the same interactions and split.
@@ -441,11 +457,8 @@ pub enum BenchWhat {
         data: PathBuf,
         #[arg(long, default_value = "target/kolrec-bench/affinity")]
         out: PathBuf,
-        /// Python with the peers' packages (see ../shared/bench/README.md).
-        #[arg(long, default_value_os_t = default_peers_python())]
-        python: PathBuf,
-        #[arg(long, default_value = "../shared/bench/peers.py")]
-        peers: PathBuf,
+        #[command(flatten)]
+        peers: PeersArgs,
         #[command(flatten)]
         affinity: AffinityArgs,
     },
@@ -456,10 +469,8 @@ pub enum BenchWhat {
         model: PathBuf,
         #[arg(long, default_value = "target/kolrec-bench/ann")]
         out: PathBuf,
-        #[arg(long, default_value_os_t = default_peers_python())]
-        python: PathBuf,
-        #[arg(long, default_value = "../shared/bench/peers.py")]
-        peers: PathBuf,
+        #[command(flatten)]
+        peers: PeersArgs,
         #[command(flatten)]
         index: IndexArgs,
         /// Candidate-list sizes to measure.
@@ -481,10 +492,8 @@ pub enum BenchWhat {
         data: PathBuf,
         #[arg(long, default_value = "target/kolrec-bench/growth")]
         out: PathBuf,
-        #[arg(long, default_value_os_t = default_peers_python())]
-        python: PathBuf,
-        #[arg(long, default_value = "../shared/bench/peers.py")]
-        peers: PathBuf,
+        #[command(flatten)]
+        peers: PeersArgs,
         #[command(flatten)]
         growth: GrowthArgs,
     },
@@ -516,15 +525,14 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Growth(a) => growth(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
-            BenchWhat::Growth { data, out, python, peers, growth } => {
-                crate::bench::growth::run(&data, &out, &python, &peers, &growth.params()?)
+            BenchWhat::Growth { data, out, peers, growth } => {
+                crate::bench::growth::run(&data, &out, &peers.peers(), &growth.params()?)
             }
-            BenchWhat::Ann { model, out, python, peers, index, efs, max_queries, no_peers, reuse } => {
+            BenchWhat::Ann { model, out, peers, index, efs, max_queries, no_peers, reuse } => {
                 crate::bench::ann::run(&crate::bench::ann::AnnBench {
                     model: &model,
                     out: &out,
-                    python: &python,
-                    peers: &peers,
+                    peers: &peers.peers(),
                     params: index.params()?,
                     efs,
                     max_queries,
@@ -532,8 +540,8 @@ pub fn run(cli: Cli) -> Result<()> {
                     reuse,
                 })
             }
-            BenchWhat::Affinity { data, out, python, peers, affinity } => {
-                crate::bench::affinity(&data, &out, &python, &peers, &affinity.params()?)
+            BenchWhat::Affinity { data, out, peers, affinity } => {
+                crate::bench::affinity(&data, &out, &peers.peers(), &affinity.params()?)
             }
         },
     }
@@ -822,7 +830,7 @@ fn recommend(a: RecommendArgs) -> Result<()> {
     spec.check()?;
     crate::recommend::Server::check_k(a.k)?;
     let serving = model_dir::load_serving(&a.model, a.exact)?;
-    let answer = serving.server(None).recommend(&who, a.k, &spec)?;
+    let answer = serving.server().recommend(&who, a.k, &spec)?;
     print_answer(&answer, a.json)
 }
 
@@ -831,7 +839,7 @@ fn similar(a: SimilarArgs) -> Result<()> {
     spec.check()?;
     crate::recommend::Server::check_k(a.k)?;
     let serving = model_dir::load_serving(&a.model, true)?;
-    let answer = serving.server(None).similar(&a.influencer, a.k, &spec)?;
+    let answer = serving.server().similar(&a.influencer, a.k, &spec)?;
     print_answer(&answer, a.json)
 }
 

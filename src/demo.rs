@@ -84,7 +84,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
 
     println!("\n[5/6] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
     let serving = crate::model_dir::load_serving(&model, false)?;
-    let server = serving.server(None);
+    let server = serving.server();
     // The brand with the most history: its reasons have past outcomes to show.
     let b = (0..serving.catalog.brands.id.len())
         .max_by_key(|&b| (serving.catalog.worked_with(b).len(), std::cmp::Reverse(b)))

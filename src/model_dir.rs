@@ -16,6 +16,9 @@ use crate::recommend::Server;
 pub const AFFINITY_FILE: &str = "affinity.bin";
 pub const CATALOG_FILE: &str = "catalog.bin";
 pub const GROWTH_FILE: &str = "growth.bin";
+/// Layout version of `catalog.bin`'s payload, recorded in the manifest: the catalogue changes
+/// with serving, independently of the model envelope.
+pub const CATALOG_FORMAT: u32 = 1;
 pub const INDEX_DIR: &str = "index";
 pub const MANIFEST_FILE: &str = "manifest.json";
 
@@ -35,6 +38,8 @@ pub enum ModelDirError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("{} holds no catalogue ({CATALOG_FILE}); retrain with `kolrec train` to serve recommendations", dir.display())]
     NoCatalog { dir: PathBuf },
+    #[error("{} has catalogue format {found}; this kolrec reads format {CATALOG_FORMAT}: retrain with `kolrec train`", path.display())]
+    CatalogFormat { path: PathBuf, found: u32 },
     #[error("{} does not match the model in {} (different creators or brands); retrain", path.display(), dir.display())]
     CatalogMismatch { path: PathBuf, dir: PathBuf },
     #[error(transparent)]
@@ -111,6 +116,9 @@ pub struct FileEntry {
     pub file: String,
     pub bytes: u64,
     pub crc32: String,
+    /// Payload layout version (0: written before versions were recorded).
+    #[serde(default)]
+    pub format: u32,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -177,7 +185,8 @@ pub fn save_affinity(
 /// Save the serving catalogue and record it in the manifest.
 pub fn save_catalog(dir: &Path, catalog: &Catalog, manifest: &mut Manifest) -> Result<(), ModelDirError> {
     let (bytes, crc) = artifact::save(&dir.join(CATALOG_FILE), Kind::Catalog, catalog)?;
-    manifest.catalog = Some(FileEntry { file: CATALOG_FILE.into(), bytes, crc32: format!("{crc:08x}") });
+    manifest.catalog =
+        Some(FileEntry { file: CATALOG_FILE.into(), bytes, crc32: format!("{crc:08x}"), format: CATALOG_FORMAT });
     write_manifest(dir, manifest)
 }
 
@@ -240,10 +249,8 @@ pub struct Serving {
 }
 
 impl Serving {
-    pub fn server(&self, exact_below: Option<usize>) -> Server<'_> {
-        let exact_below = exact_below
-            .or_else(|| self.index.as_ref().map(|i| i.params().exact_below))
-            .unwrap_or(IndexParams::default().exact_below);
+    pub fn server(&self) -> Server<'_> {
+        let exact_below = self.index.as_ref().map_or(IndexParams::default().exact_below, |i| i.params().exact_below);
         Server { model: &self.model, catalog: &self.catalog, index: self.index.as_ref(), exact_below }
     }
 }
@@ -253,6 +260,9 @@ pub fn load_serving(dir: &Path, exact: bool) -> Result<Serving, ModelDirError> {
     let (model, manifest) = load_affinity(dir)?;
     let entry = manifest.catalog.as_ref().ok_or_else(|| ModelDirError::NoCatalog { dir: dir.into() })?;
     let path = dir.join(&entry.file);
+    if entry.format != CATALOG_FORMAT {
+        return Err(ModelDirError::CatalogFormat { path, found: entry.format });
+    }
     let catalog: Catalog = artifact::load(&path, Kind::Catalog)?;
     if catalog.influencers.id != model.influencer_ids || catalog.brands.id != model.brand_ids {
         return Err(ModelDirError::CatalogMismatch { path, dir: dir.into() });

@@ -4,24 +4,22 @@
 //! space (`peers.py ann`) on the same vectors, exported as `.npy`.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::evaluate::{recall, standard_filter};
+use crate::evaluate::{ann_recall, recall, standard_filter};
 use crate::fsutil::{human_bytes, peak_rss_bytes};
 use crate::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
-use crate::recommend::{SearchPath, Server};
+use crate::recommend::Server;
 
 const K: usize = 10;
 
 pub struct AnnBench<'a> {
     pub model: &'a Path,
     pub out: &'a Path,
-    pub python: &'a Path,
-    pub peers: &'a Path,
+    pub peers: &'a super::Peers,
     pub params: IndexParams,
     pub efs: Vec<usize>,
     /// Brands used as queries (0 = all).
@@ -184,13 +182,8 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let spec = |j: usize| standard_filter(platforms, j);
     let filters: Vec<_> =
         (0..nq).into_par_iter().map(|j| server.compile(&spec(j), Some(queries[j])).expect("valid filter")).collect();
-    let served: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], false).0).collect();
-    let exact_only = Server { index: None, ..server };
-    let truth_f: Vec<Vec<Hit>> =
-        (0..nq).into_par_iter().map(|j| exact_only.top_k(q(j), K, &filters[j], false).0).collect();
-    let forced: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| server.top_k(q(j), K, &filters[j], true).0).collect();
-    let paths: Vec<SearchPath> = (0..nq).map(|j| server.top_k(q(j), K, &filters[j], false).1).collect();
-    let count = |p: SearchPath| paths.iter().filter(|&&x| x == p).count();
+    // Recall figures come from the evaluation's own measurement, the latencies from here.
+    let eval = ann_recall(&server, &queries, build);
     let lat_forced = latencies(lat_n, |j| {
         std::hint::black_box(server.top_k(q(j), K, &filters[j], true));
     });
@@ -200,26 +193,23 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let lat_compile = latencies(lat_n, |j| {
         std::hint::black_box(server.compile(&spec(j), Some(queries[j])).expect("valid filter"));
     });
-    let mean_allowed = filters.iter().map(|f| f.allowed as f64).sum::<f64>() / nq as f64;
     println!(
-        "\nfiltered (one platform, past creators excluded; {mean_allowed:.0} creators allowed on average, ef {}):",
-        b.params.ef_search
+        "\nfiltered (one platform, past creators excluded; {:.0} creators allowed on average, ef {}):",
+        eval.mean_allowed, b.params.ef_search
     );
     println!(
         "  HNSW path forced: recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs",
-        recall(&forced, &truth_f),
+        eval.recall_at_10_filtered,
         percentile(&lat_forced, 0.5),
         percentile(&lat_forced, 0.99)
     );
     println!(
-        "  served (exact below {} allowed): recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs; paths: index {}, exact {}, index then exact {}",
+        "  served (exact below {} allowed): recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs; {:.0}% of queries took the exact scan",
         b.params.exact_below,
-        recall(&served, &truth_f),
+        eval.served_recall_at_10_filtered,
         percentile(&lat_served, 0.5),
         percentile(&lat_served, 0.99),
-        count(SearchPath::Index),
-        count(SearchPath::Exact),
-        count(SearchPath::IndexThenExact)
+        100.0 * eval.served_exact_share
     );
     println!(
         "  compiling the filter (a pass over the catalogue): p50 {:.0} µs, p99 {:.0} µs",
@@ -251,23 +241,16 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let pj = b.out.join("peers_ann.json");
     let efs: Vec<String> = b.efs.iter().map(|e| e.to_string()).collect();
     println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items.display(), qfile.display());
-    let status = Command::new(b.python)
-        .arg(b.peers)
-        .arg("ann")
-        .arg("--items")
-        .arg(&items)
-        .arg("--queries")
-        .arg(&qfile)
-        .arg("--out")
-        .arg(&pj)
-        .args(["--k", "10", "--M", &b.params.m.to_string(), "--ef-construction", &b.params.ef_construction.to_string()])
-        .args(["--efs", &efs.join(","), "--latency-sample", &lat_n.to_string()])
-        .status()
-        .with_context(|| format!("running {} {}", b.python.display(), b.peers.display()))?;
-    if !status.success() {
-        bail!("peers.py ann failed ({status})");
-    }
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&pj)?)?;
+    let (m, efc, lat) = (b.params.m.to_string(), b.params.ef_construction.to_string(), lat_n.to_string());
+    let efs = efs.join(",");
+    let args: Vec<&std::ffi::OsStr> = ["--items".as_ref(), items.as_os_str(), "--queries".as_ref(), qfile.as_os_str()]
+        .into_iter()
+        .chain(
+            ["--k", "10", "--M", &m, "--ef-construction", &efc, "--efs", &efs, "--latency-sample", &lat]
+                .map(|a| a.as_ref()),
+        )
+        .collect();
+    let v = b.peers.run("ann", &args, &pj)?;
     let indexes = v["indexes"].as_array().context("peers.py wrote no indexes")?;
     for name in ["hnswlib-ip", "hnswlib-l2-mips-augmented"] {
         let Some(ix) = indexes.iter().find(|x| x["name"] == name) else { continue };

@@ -3,10 +3,9 @@
 //! split and embargo, plus the momentum baseline.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 use crate::evaluate::binary;
 use crate::evaluate::growth::momentum;
@@ -24,7 +23,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
 }
 
-pub fn run(data: &Path, out: &Path, python: &Path, peers: &Path, p: &GrowthParams) -> Result<()> {
+pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let (ds, _) = crate::dataset::load(data, &Default::default())?;
     let end = ds.snapshots.date.iter().max().copied().context("the dataset has no snapshots")?;
@@ -89,20 +88,26 @@ pub fn run(data: &Path, out: &Path, python: &Path, peers: &Path, p: &GrowthParam
     );
     println!("running peers.py growth on {}", csv.display());
     let pj = out.join("peers_growth.json");
-    let status = Command::new(python)
-        .arg(peers)
-        .arg("growth")
-        .arg("--features")
-        .arg(&csv)
-        .args(["--label", LABEL, "--time-col", "snapshot_date", "--embargo", &p.horizon_days.to_string()])
-        .args(["--drop-cols", "creator_id", "--test-frac", &TEST_FRAC.to_string(), "--out"])
-        .arg(&pj)
-        .status()
-        .with_context(|| format!("running {} {}", python.display(), peers.display()))?;
-    if !status.success() {
-        bail!("peers.py growth failed ({status})");
-    }
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&pj)?)?;
+    let (embargo, frac) = (p.horizon_days.to_string(), TEST_FRAC.to_string());
+    let args: Vec<&std::ffi::OsStr> = ["--features".as_ref(), csv.as_os_str()]
+        .into_iter()
+        .chain(
+            [
+                "--label",
+                LABEL,
+                "--time-col",
+                "snapshot_date",
+                "--embargo",
+                &embargo,
+                "--drop-cols",
+                "creator_id",
+                "--test-frac",
+                &frac,
+            ]
+            .map(|a| a.as_ref()),
+        )
+        .collect();
+    let v = peers.run("growth", &args, &pj)?;
     let ds_info = &v["dataset"];
     println!(
         "\nsame split: test from {} ({} rows here, {} in peers.py), train rows {} here, {} in peers.py; kolrec chose {} (fit {fit_seconds:.1}s)",

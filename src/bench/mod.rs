@@ -28,6 +28,31 @@ impl Scale {
     }
 }
 
+/// `../shared/bench/peers.py` and the Python that runs it.
+pub struct Peers {
+    pub python: std::path::PathBuf,
+    pub script: std::path::PathBuf,
+}
+
+impl Peers {
+    /// Run `peers.py SUBCOMMAND ARGS --out OUT` and read the JSON it writes to `out`.
+    pub fn run(&self, subcommand: &str, args: &[&std::ffi::OsStr], out: &Path) -> Result<serde_json::Value> {
+        let status = Command::new(&self.python)
+            .arg(&self.script)
+            .arg(subcommand)
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .status()
+            .with_context(|| format!("running {} {}", self.python.display(), self.script.display()))?;
+        if !status.success() {
+            bail!("peers.py {subcommand} failed ({status})");
+        }
+        let bytes = std::fs::read(out).with_context(|| format!("reading {}", out.display()))?;
+        serde_json::from_slice(&bytes).with_context(|| format!("parsing {}", out.display()))
+    }
+}
+
 fn run_json(args: &[String]) -> Result<serde_json::Value> {
     let exe = std::env::current_exe().context("locating the kolrec binary")?;
     let out = Command::new(&exe).args(args).output().with_context(|| format!("running kolrec {}", args.join(" ")))?;
@@ -122,13 +147,7 @@ pub fn read_npy_f32(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 
 /// Side by side with `../shared/bench/peers.py affinity` (implicit ALS, tuned by its grid) on the
 /// same interactions and the same per-brand split; see README "Affinity benchmark".
-pub fn affinity(
-    data: &Path,
-    out: &Path,
-    python: &Path,
-    peers: &Path,
-    params: &crate::affinity::AffinityParams,
-) -> Result<()> {
+pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &crate::affinity::AffinityParams) -> Result<()> {
     use crate::affinity::AffinityModel;
     use crate::evaluate::{graded_ndcg, ranking_metrics, top_k};
     use std::collections::{BTreeMap, HashMap, HashSet};
@@ -187,20 +206,15 @@ pub fn affinity(
 
     println!("running peers.py affinity (implicit ALS grid, popularity) on {}", inter.display());
     let peers_json = out.join("peers_affinity.json");
-    let status = Command::new(python)
-        .arg(peers)
-        .args(["affinity", "--interactions"])
-        .arg(&inter)
-        .arg("--out")
-        .arg(&peers_json)
-        .args(["--factors", &params.factors.to_string(), "--epochs", &params.iterations.to_string()])
-        .args(["--k", "10", "--threads", "2", "--models", "pop,als"])
-        .status()
-        .with_context(|| format!("running {} {}", python.display(), peers.display()))?;
-    if !status.success() {
-        bail!("peers.py affinity failed ({status})");
-    }
-    let pj: serde_json::Value = serde_json::from_slice(&std::fs::read(&peers_json)?)?;
+    let (factors, epochs) = (params.factors.to_string(), params.iterations.to_string());
+    let args: Vec<&std::ffi::OsStr> = ["--interactions".as_ref(), inter.as_os_str()]
+        .into_iter()
+        .chain(
+            ["--factors", &factors, "--epochs", &epochs, "--k", "10", "--threads", "2", "--models", "pop,als"]
+                .map(|a| a.as_ref()),
+        )
+        .collect();
+    let pj = peers.run("affinity", &args, &peers_json)?;
     let als = pj["models"]
         .as_array()
         .and_then(|r| r.iter().find(|m| m["name"] == "implicit-als"))

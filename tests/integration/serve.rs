@@ -159,3 +159,18 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
     }
 }
+
+#[test]
+fn a_catalogue_of_another_format_is_named_not_misread() {
+    let (_, model) = trained();
+    let copy = scratch("serve-catalog-format");
+    for f in ["affinity.bin", "catalog.bin", "manifest.json"] {
+        std::fs::copy(model.join(f), copy.join(f)).unwrap();
+    }
+    let path = copy.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(m["catalog"]["format"], 1);
+    m["catalog"]["format"] = 7.into();
+    std::fs::write(&path, serde_json::to_vec(&m).unwrap()).unwrap();
+    fails_with(&["recommend", "--model", s(&copy), "--brand", "b000001", "--exact"], "has catalogue format 7");
+}
