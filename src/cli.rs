@@ -145,24 +145,24 @@ pub struct TrainArgs {
 #[derive(Args, Debug, Clone)]
 pub struct GrowthArgs {
     /// Strong growth: followers up by at least this share over the horizon (0.10 = +10%).
-    #[arg(long, default_value_t = 0.10)]
+    #[arg(long, default_value_t = GrowthParams::default().threshold)]
     pub growth_threshold: f64,
     /// Instead of the threshold: the top share of growth within each platform (e.g. 0.1).
     #[arg(long)]
     pub growth_top_share: Option<f64>,
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = GrowthParams::default().horizon_days)]
     pub growth_horizon: i32,
     /// Days between the as-of dates of training rows.
-    #[arg(long, default_value_t = 7)]
+    #[arg(long, default_value_t = GrowthParams::default().step_days)]
     pub growth_step: i32,
     /// Tracked days needed before a creator is scored.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = GrowthParams::default().min_history_days)]
     pub growth_min_history: i32,
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = GrowthParams::default().trees)]
     pub growth_trees: usize,
-    #[arg(long, default_value_t = 6)]
+    #[arg(long, default_value_t = GrowthParams::default().max_depth)]
     pub growth_max_depth: usize,
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = GrowthParams::default().l2)]
     pub growth_l2: f64,
 }
 
@@ -750,14 +750,19 @@ fn train(a: TrainArgs) -> Result<()> {
     );
     if let Some(g) = &m.growth {
         println!(
-            "growth model: {} chosen (validation ROC-AUC: logistic {:.3}, trees {:.3}, mean of both {:.3}), {} fit rows, calibrated on {} rows from {}: {}",
+            "growth model: {} chosen (out-of-fold over {} date blocks, trees' weight → ROC-AUC / calibrated Brier: {}), {} rows from {} to {}, calibrated on {} out-of-fold scores: {}",
             g.train.chosen,
-            g.train.logistic_auc,
-            g.train.forest_auc,
-            g.train.blend_auc,
-            g.train.fit_rows,
+            g.train.folds,
+            g.train
+                .candidates
+                .iter()
+                .map(|c| format!("{:.2} → {:.3} / {:.4}", c.forest_weight, c.roc_auc, c.brier))
+                .collect::<Vec<_>>()
+                .join(", "),
+            g.train.rows,
+            g.train.first_date,
+            g.train.last_date,
             g.train.calibration_rows,
-            g.train.calibration_from,
             a.out.join(&g.file).display()
         );
     }
