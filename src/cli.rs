@@ -497,6 +497,17 @@ pub enum BenchWhat {
         #[command(flatten)]
         growth: GrowthArgs,
     },
+    /// The growth model backtested on real follower histories (smi2022 lists, Social Blade
+    /// weekly gains) against momentum, read in place from ../shared/data/real. Labels are the top
+    /// share of growth within the platform (--growth-top-share, default here 0.1).
+    GrowthReal {
+        #[arg(long, default_value = "../shared/data/real")]
+        real: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/growth-real")]
+        out: PathBuf,
+        #[command(flatten)]
+        growth: GrowthArgs,
+    },
     /// Generate and load (validate) throughput and peak memory.
     Data {
         /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.
@@ -527,6 +538,9 @@ pub fn run(cli: Cli) -> Result<()> {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
             BenchWhat::Growth { data, out, peers, growth } => {
                 crate::bench::growth::run(&data, &out, &peers.peers(), &growth.params()?)
+            }
+            BenchWhat::GrowthReal { real, out, growth } => {
+                crate::bench::growth_real::run(&real, &out, &growth.params()?)
             }
             BenchWhat::Ann { model, out, peers, index, efs, max_queries, no_peers, reuse } => {
                 crate::bench::ann::run(&crate::bench::ann::AnnBench {

@@ -109,6 +109,43 @@ impl Influencers {
     pub fn index(&self) -> HashMap<&str, u32> {
         id_index(&self.id)
     }
+
+    /// Append a creator known only by ID, platform, category and followers; every optional field
+    /// is unknown (`NaN` or empty).
+    pub fn push_basic(&mut self, id: &str, platform: &str, category: &str, followers: f64) {
+        self.id.push(id.into());
+        self.platform.push(platform.into());
+        self.category.push(category.into());
+        self.followers.push(followers);
+        self.handle.push(String::new());
+        self.country.push(String::new());
+        self.avg_views.push(f64::NAN);
+        self.engagement_rate.push(f32::NAN);
+        self.posts_per_week.push(f32::NAN);
+        self.sponsored_share.push(f32::NAN);
+        self.price_per_post.push(f64::NAN);
+        self.audience.female_share.push(f32::NAN);
+        for a in &mut self.audience.ages {
+            a.push(f32::NAN);
+        }
+    }
+
+    /// Append row `i` of `other`.
+    pub fn push_from(&mut self, other: &Influencers, i: usize) {
+        self.push_basic(&other.id[i], &other.platform[i], &other.category[i], other.followers[i]);
+        let last = self.len() - 1;
+        self.handle[last].clone_from(&other.handle[i]);
+        self.country[last].clone_from(&other.country[i]);
+        self.avg_views[last] = other.avg_views[i];
+        self.engagement_rate[last] = other.engagement_rate[i];
+        self.posts_per_week[last] = other.posts_per_week[i];
+        self.sponsored_share[last] = other.sponsored_share[i];
+        self.price_per_post[last] = other.price_per_post[i];
+        self.audience.female_share[last] = other.audience.female_share[i];
+        for (a, b) in self.audience.ages.iter_mut().zip(&other.audience.ages) {
+            a[last] = b[i];
+        }
+    }
 }
 
 impl Campaigns {

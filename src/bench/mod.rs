@@ -3,6 +3,7 @@
 
 pub mod ann;
 pub mod growth;
+pub mod growth_real;
 
 use std::path::Path;
 use std::process::Command;

@@ -282,16 +282,20 @@ pub fn dynamic(full: &Series, day: i32, h: History) -> Result<([f32; DYNAMIC.len
 }
 
 /// Static features of creator `i`.
-pub fn static_features(inf: &Influencers, i: usize) -> [f32; STATIC.len()] {
+/// The creator's static fields, with followers as of the date (`level`, from the snapshots) where
+/// known: the influencers table holds today's count, which for a past date includes the growth
+/// the label measures.
+pub fn static_features(inf: &Influencers, i: usize, level: Option<f64>) -> [f32; STATIC.len()] {
+    let followers = level.unwrap_or(inf.followers[i]);
     [
-        if inf.followers[i] > 0.0 { inf.followers[i].ln() as f32 } else { f32::NAN },
+        if followers > 0.0 { followers.ln() as f32 } else { f32::NAN },
         inf.engagement_rate[i],
         inf.sponsored_share[i],
     ]
 }
 
-pub fn tier(inf: &Influencers, i: usize) -> Tier {
-    Tier::of(inf.followers[i])
+pub fn tier(inf: &Influencers, i: usize, level: Option<f64>) -> Tier {
+    Tier::of(level.unwrap_or(inf.followers[i]))
 }
 
 /// Relative follower growth from `day` to `day + horizon` (may read the future: a label, never a

@@ -190,7 +190,10 @@ pub fn collect(ds: &Dataset, dates: &[i32], label_until: Option<i32>, p: &Growth
                 match features::dynamic(&s, day, p.history()) {
                     Ok((f, jump)) => {
                         rows.raw.extend_from_slice(&f);
-                        rows.raw.extend_from_slice(&features::static_features(inf, i));
+                        // The latest count on or before the date, never an interpolation
+                        // towards a later snapshot.
+                        let level = s.until(day).followers.last().copied();
+                        rows.raw.extend_from_slice(&features::static_features(inf, i, level));
                         rows.creator.push(i as u32);
                         rows.as_of.push(day);
                         let g = match label_until {
@@ -199,7 +202,7 @@ pub fn collect(ds: &Dataset, dates: &[i32], label_until: Option<i32>, p: &Growth
                         };
                         rows.growth.push(g.map_or(f32::NAN, |g| g as f32));
                         rows.jump.push(jump);
-                        rows.tier.push(features::tier(inf, i));
+                        rows.tier.push(features::tier(inf, i, level));
                         rows.platform.push(platforms.codes[i]);
                     }
                     Err(why) => skipped.push((i as u32, day, why)),
@@ -849,6 +852,31 @@ mod tests {
         assert_eq!(suspicious(&viral), None, "views backed this jump");
         let (_, smooth) = feats(&planted(0.0, 1.0));
         assert!(smooth.excess < 0.01 && suspicious(&smooth).is_none());
+    }
+
+    /// One creator whose table row says `today` followers, with snapshots `s`.
+    fn one_creator(s: Snapshots, today: f64) -> Dataset {
+        let mut ds = Dataset::default();
+        ds.influencers.push_basic("c", "douyin", "beauty", today);
+        ds.snapshots = s;
+        ds
+    }
+
+    #[test]
+    fn feature_rows_never_read_later_snapshots_nor_todays_follower_count() {
+        // The same history up to day 100; after it one creator's followers jump 40%, and the
+        // influencers table (today's count) says so.
+        let before = planted(0.0, 1.0);
+        let after = planted(0.4, 1.0);
+        let today = *after.followers.last().unwrap();
+        let p = GrowthParams::default();
+        let (a, _) = collect(&one_creator(before.clone(), *before.followers.last().unwrap()), &[85], None, &p);
+        let (b, _) = collect(&one_creator(after, today), &[85], None, &p);
+        assert_eq!(a.len(), 1);
+        assert_eq!(format!("{:?}", a.raw), format!("{:?}", b.raw), "features as of day 85 moved");
+        assert_eq!(a.tier, b.tier);
+        // The label is the one thing that reads the future.
+        assert!(b.growth[0] > a.growth[0] + 0.3, "{} vs {}", b.growth[0], a.growth[0]);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod growth;
+mod growth_real;
 mod import_real;
 mod model;
 mod sample;
