@@ -51,8 +51,44 @@ pub enum Command {
     Similar(SimilarArgs),
     /// Probability of strong follower growth over the next 30 days, as of a date.
     Growth(GrowthCmdArgs),
+    /// The nightly export: every brand's top-k creators as Parquet under OUT/date=YYYY-MM-DD/.
+    Export(ExportArgs),
     /// Measure throughput and peak memory (prints figures; see README).
     Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// The dataset whose brands are exported (brands added since training are embedded from
+    /// their features) and whose snapshots feed the growth scores.
+    #[arg(long)]
+    pub data: PathBuf,
+    /// Export root; the partition is OUT/date=YYYY-MM-DD/.
+    #[arg(long)]
+    pub out: PathBuf,
+    #[arg(short, long, default_value_t = 100)]
+    pub k: usize,
+    /// Partition date (default: today, UTC).
+    #[arg(long)]
+    pub date: Option<String>,
+    /// Replace an existing partition for the date.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Rows per Parquet file at most (whole brands per file).
+    #[arg(long, default_value_t = 200_000)]
+    pub rows_per_file: usize,
+    /// exact: blocked matrix multiply over every creator; index: the HNSW index; auto: exact
+    /// while brands × creators × dim ≤ 4e12.
+    #[arg(long, value_enum, default_value_t = crate::export::PathChoice::Auto)]
+    pub path: crate::export::PathChoice,
+    /// Leave out creators the brand already worked with (they are kept and flagged otherwise).
+    #[arg(long)]
+    pub exclude_worked: bool,
+    /// No progress output.
+    #[arg(long)]
+    pub quiet: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -534,6 +570,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Recommend(a) => recommend(a),
         Command::Similar(a) => similar(a),
         Command::Growth(a) => growth(a),
+        Command::Export(a) => export(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
             BenchWhat::Growth { data, out, peers, growth } => {
@@ -822,6 +859,92 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
     if let Some(out) = &a.out {
         println!("every creator written to {}", out.display());
     }
+    Ok(())
+}
+
+fn export(a: ExportArgs) -> Result<()> {
+    use crate::export::{ExportJob, PathChoice, RunRecord};
+    let t0 = Instant::now();
+    let date = match &a.date {
+        Some(d) => iso_date(d).with_context(|| format!("--date '{d}' is not a date (YYYY-MM-DD)"))?,
+        None => crate::export::today(),
+    };
+    if !(1..=10_000).contains(&a.k) {
+        return Err(crate::export::ExportError::BadK(a.k).into());
+    }
+    let final_dir = a.out.join(crate::export::partition_name(&crate::parse::format_date(date)));
+    if final_dir.exists() && !a.overwrite {
+        return Err(
+            crate::export::ExportError::Exists { date: crate::parse::format_date(date), path: final_dir }.into()
+        );
+    }
+    let manifest = model_dir::read_manifest(&a.model)?;
+    let with_index = a.path != PathChoice::Exact && manifest.index.is_some();
+    let serving = model_dir::load_serving(&a.model, !with_index)?;
+    let ds = load_data(&a.data, false, &a.out.join("rejected.csv"))?;
+    let data = model_dir::DataInfo::of(&a.data, &ds)?;
+    let growth = match model_dir::load_growth(&a.model) {
+        Ok((g, _)) => {
+            // As of the export date, or the data's last snapshot if that is earlier.
+            let last = ds.snapshots.date.iter().max().copied().unwrap_or(date);
+            crate::export::growth_scores(&g, &ds, &serving.model, date.min(last))
+        }
+        Err(model_dir::ModelDirError::NoGrowth { .. }) => Default::default(),
+        Err(e) => return Err(e.into()),
+    };
+    let brands = crate::export::brand_queries(&serving.model, &ds.brands);
+    drop(ds);
+    let record = RunRecord {
+        format: crate::export::EXPORT_FORMAT,
+        kolrec_version: env!("CARGO_PKG_VERSION").into(),
+        date: crate::parse::format_date(date),
+        k: a.k,
+        brands_per_part: (a.rows_per_file / a.k).max(1),
+        path: a.path,
+        exclude_worked: a.exclude_worked,
+        model_crc32: manifest.affinity.as_ref().map(|e| e.crc32.clone()).unwrap_or_default(),
+        data_fingerprint: data.fingerprint.clone(),
+        growth_as_of: growth.as_of.clone(),
+        brands: brands.len(),
+    };
+    let job = ExportJob {
+        model: &serving.model,
+        catalog: &serving.catalog,
+        index: serving.index.as_ref(),
+        model_dir: &a.model,
+        data_dir: &a.data,
+        brands,
+        growth,
+        out: &a.out,
+        record,
+        overwrite: a.overwrite,
+        quiet: a.quiet,
+    };
+    let s = job.run()?;
+    let m = &s.manifest;
+    println!(
+        "exported {} rows ({} brands, {} of them cold, × top {}) over {} creators by the {} path in {} files{}: {}",
+        m.rows,
+        m.run.brands,
+        m.cold_brands,
+        m.run.k,
+        m.creators,
+        match m.scoring_path {
+            PathChoice::Index => "index",
+            _ => "exact",
+        },
+        m.files.len(),
+        if m.parts_resumed > 0 { format!(" ({} resumed)", m.parts_resumed) } else { String::new() },
+        s.partition.display()
+    );
+    println!(
+        "scoring {:.1}s, export {:.1}s, {:.0} rows/s; growth as of {}; total with loading {:.1}s",
+        m.seconds_scoring,
+        m.seconds_total,
+        m.rows_per_second,
+        m.run.growth_as_of.as_deref().unwrap_or("n/a (no growth model)"),
+        t0.elapsed().as_secs_f64()
+    );
     Ok(())
 }
 

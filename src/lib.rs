@@ -15,6 +15,7 @@ pub mod dataset;
 pub mod demo;
 pub mod describe;
 pub mod evaluate;
+pub mod export;
 pub mod fsutil;
 pub mod growth;
 pub mod import;

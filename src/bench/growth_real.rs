@@ -23,10 +23,8 @@ use crate::parse::{days_from_civil, format_date, iso_date};
 /// users) is placed mid-March, like the others mid-month.
 fn smi_date(name: &str) -> i32 {
     let n = name.to_lowercase();
-    let month = [("june", 6), ("sep", 9), ("nov", 11), ("dec", 12)]
-        .iter()
-        .find(|(m, _)| n.contains(m))
-        .map_or(3, |&(_, m)| m);
+    let month =
+        [("june", 6), ("sep", 9), ("nov", 11), ("dec", 12)].iter().find(|(m, _)| n.contains(m)).map_or(3, |&(_, m)| m);
     days_from_civil(2022, month, 15)
 }
 
@@ -123,7 +121,13 @@ pub fn socialblade(real: &Path) -> Result<(Dataset, usize)> {
         let mut weeks: Vec<(i32, i32, f64, f64)> = Vec::new();
         for (n, line) in text.lines().enumerate().skip(1) {
             let c: Vec<&str> = line.split(',').map(str::trim).collect();
-            let bad = || anyhow::anyhow!("{}, line {}: expected start_date,end_date,subscribers,views: {line:?}", f.display(), n + 1);
+            let bad = || {
+                anyhow::anyhow!(
+                    "{}, line {}: expected start_date,end_date,subscribers,views: {line:?}",
+                    f.display(),
+                    n + 1
+                )
+            };
             if c.len() < 4 {
                 return Err(bad());
             }
@@ -249,7 +253,12 @@ pub fn summarise(panel: &str, bt: &Backtest, seed: u64) -> PanelReport {
         let y: Vec<bool> = rows.iter().map(|&r| bt.y[r]).collect();
         let k: Vec<f32> = rows.iter().map(|&r| bt.prob[r]).collect();
         let m: Vec<f32> = rows.iter().map(|&r| bt.momentum[r]).collect();
-        [binary::roc_auc(&k, &y), binary::roc_auc(&m, &y), binary::precision_at(&k, &y, 0.1), binary::precision_at(&m, &y, 0.1)]
+        [
+            binary::roc_auc(&k, &y),
+            binary::roc_auc(&m, &y),
+            binary::precision_at(&k, &y, 0.1),
+            binary::precision_at(&m, &y, 0.1),
+        ]
     };
     let all: Vec<usize> = (0..bt.y.len()).collect();
     let point = metrics(&all);

@@ -287,11 +287,7 @@ pub fn dynamic(full: &Series, day: i32, h: History) -> Result<([f32; DYNAMIC.len
 /// the label measures.
 pub fn static_features(inf: &Influencers, i: usize, level: Option<f64>) -> [f32; STATIC.len()] {
     let followers = level.unwrap_or(inf.followers[i]);
-    [
-        if followers > 0.0 { followers.ln() as f32 } else { f32::NAN },
-        inf.engagement_rate[i],
-        inf.sponsored_share[i],
-    ]
+    [if followers > 0.0 { followers.ln() as f32 } else { f32::NAN }, inf.engagement_rate[i], inf.sponsored_share[i]]
 }
 
 pub fn tier(inf: &Influencers, i: usize, level: Option<f64>) -> Tier {

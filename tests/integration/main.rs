@@ -2,6 +2,7 @@
 
 mod cli;
 mod common;
+mod export;
 mod growth;
 mod growth_real;
 mod import_real;

@@ -1,0 +1,260 @@
+//! `kolrec export` through the binary: the partition's files and schema, refusal and replacement
+//! of an existing date, determinism, no visible partition after a failure, resume after a real
+//! kill, and the exact and index paths agreeing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kolrec::export::{COLUMNS, ExportManifest};
+
+use crate::common::*;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+const DATE: &str = "2025-05-01";
+
+/// 40 brands × 600 creators, trained with an index and a growth model.
+fn trained() -> &'static (PathBuf, PathBuf) {
+    static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let data = scratch("export-data");
+        let p = kolrec::sim::SimParams {
+            brands: 40,
+            influencers: 600,
+            campaigns: Some(1500),
+            days: 150,
+            ..Default::default()
+        };
+        kolrec::sim::generate(&p, &data, true).unwrap();
+        let model = scratch("export-model");
+        let o = kolrec(&["train", "--data", s(&data), "--out", s(&model), "--factors", "8", "--iterations", "3"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (data, model)
+    })
+}
+
+fn export(root: &Path, extra: &[&str], failpoint: Option<&str>) -> std::process::Output {
+    let (data, model) = trained();
+    let mut args = vec!["export", "--model", s(model), "--data", s(data), "--out", s(root), "-k", "10"];
+    args.extend_from_slice(&["--date", DATE, "--rows-per-file", "100"]);
+    args.extend_from_slice(extra);
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kolrec"));
+    c.args(&args);
+    if let Some(f) = failpoint {
+        c.env("KOLREC_FAILPOINT", f);
+    }
+    c.output().expect("running kolrec")
+}
+
+fn partition(root: &Path) -> PathBuf {
+    root.join(format!("date={DATE}"))
+}
+
+fn manifest(root: &Path) -> ExportManifest {
+    serde_json::from_str(&std::fs::read_to_string(partition(root).join("_MANIFEST.json")).unwrap()).unwrap()
+}
+
+/// Every part's rows, in file order.
+fn rows(root: &Path) -> polars::prelude::DataFrame {
+    let m = manifest(root);
+    let mut all: Option<polars::prelude::DataFrame> = None;
+    for f in &m.files {
+        let df = kolrec::table::read(&partition(root).join(&f.file)).unwrap().frame;
+        match &mut all {
+            None => all = Some(df),
+            Some(a) => {
+                a.vstack_mut(&df).unwrap();
+            }
+        }
+    }
+    all.unwrap()
+}
+
+#[test]
+fn an_export_is_a_complete_partition_with_the_documented_schema() {
+    let root = scratch("export-ok");
+    let o = export(&root, &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("exported 400 rows (40 brands"), "{}", stdout(&o));
+    let dir = partition(&root);
+    assert!(dir.join("_SUCCESS").exists());
+    let m = manifest(&root);
+    assert_eq!((m.rows, m.run.brands, m.run.k, m.files.len()), (400, 40, 10, 4));
+    // The directory holds exactly the listed parts and the two markers, with matching checksums.
+    let mut names: Vec<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    let mut want: Vec<String> = m.files.iter().map(|f| f.file.clone()).collect();
+    want.extend(["_MANIFEST.json".into(), "_SUCCESS".into()]);
+    want.sort();
+    assert_eq!(names, want);
+    for f in &m.files {
+        let bytes = std::fs::read(dir.join(&f.file)).unwrap();
+        assert_eq!((bytes.len() as u64, format!("{:08x}", crc32fast::hash(&bytes))), (f.bytes, f.crc32.clone()));
+    }
+    assert!(std::fs::read_dir(&root).unwrap().count() == 1, "something besides the partition was left in the root");
+    let df = rows(&root);
+    let names: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    assert_eq!(names, COLUMNS);
+    use polars::prelude::DataType;
+    let types: Vec<DataType> = df.dtypes();
+    assert_eq!(
+        types,
+        [
+            DataType::String,
+            DataType::String,
+            DataType::UInt32,
+            DataType::Float32,
+            DataType::Float32,
+            DataType::Float32,
+            DataType::Float32,
+            DataType::Boolean,
+            DataType::Boolean,
+            DataType::UInt32,
+            DataType::Boolean
+        ]
+    );
+    // Ranks 1..=10 per brand, scores non-increasing, brands sorted.
+    let brand = df.column("brand_id").unwrap().str().unwrap().iter().map(|v| v.unwrap()).collect::<Vec<_>>();
+    let rank = df.column("rank").unwrap().u32().unwrap().into_no_null_iter().collect::<Vec<_>>();
+    let score = df.column("score").unwrap().f32().unwrap().into_no_null_iter().collect::<Vec<_>>();
+    for r in 0..df.height() {
+        assert_eq!(rank[r] as usize, r % 10 + 1);
+        if r % 10 > 0 {
+            assert_eq!(brand[r], brand[r - 1]);
+            assert!(score[r] <= score[r - 1]);
+        } else if r > 0 {
+            assert!(brand[r] > brand[r - 1]);
+        }
+    }
+    // The growth model scored (nearly) every recommended creator.
+    let gp = df.column("growth_probability").unwrap();
+    assert!(gp.null_count() < df.height() / 10, "{} of {} without growth", gp.null_count(), df.height());
+}
+
+#[test]
+fn a_date_is_refused_without_overwrite_and_rewritten_identically_with_it() {
+    let root = scratch("export-again");
+    assert!(export(&root, &[], None).status.success());
+    let first = manifest(&root);
+    let o = export(&root, &[], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("already exists") && stderr(&o).contains("--overwrite"), "{}", stderr(&o));
+    let o = export(&root, &["--overwrite"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let second = manifest(&root);
+    // Deterministic: the same parts, byte for byte.
+    assert_eq!(first.files, second.files);
+    assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "the replaced partition was left behind");
+}
+
+#[test]
+fn a_failed_run_shows_no_partition_and_a_killed_run_resumes_to_the_same_result() {
+    let clean = scratch("export-clean");
+    assert!(export(&clean, &[], None).status.success());
+    let want = rows(&clean);
+
+    // A failure after two parts: an error, and nothing that looks like a finished export.
+    let root = scratch("export-fail");
+    let o = export(&root, &[], Some("export-fail-after-part=2"));
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("failpoint"), "{}", stderr(&o));
+    assert!(!partition(&root).exists());
+    let o = export(&root, &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest(&root).parts_resumed, 2);
+    assert!(rows(&root).equals_missing(&want));
+
+    // A real kill while the run hangs after its first part.
+    let root = scratch("export-kill");
+    let (data, model) = trained();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kolrec"))
+        .args(["export", "--model", s(model), "--data", s(data), "--out", s(&root), "-k", "10"])
+        .args(["--date", DATE, "--rows-per-file", "100"])
+        .env("KOLREC_FAILPOINT", "export-hang-after-part=1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let part = root.join(format!(".date={DATE}.partial")).join("part-00000.parquet");
+    let t0 = std::time::Instant::now();
+    while !part.exists() {
+        assert!(t0.elapsed().as_secs() < 120, "the first part never appeared");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!partition(&root).exists(), "a killed run left a partition");
+    let o = export(&root, &[], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("resumed"), "{}", stdout(&o));
+    assert_eq!(manifest(&root).parts_resumed, 1);
+    assert!(rows(&root).equals_missing(&want));
+}
+
+#[test]
+fn the_exact_and_index_paths_give_the_same_top_k() {
+    let (a, b) = (scratch("export-exact"), scratch("export-index"));
+    assert!(export(&a, &["--path", "exact"], None).status.success());
+    let o = export(&b, &["--path", "index"], None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("by the index path"), "{}", stdout(&o));
+    let (x, y) = (rows(&a), rows(&b));
+    let ids = |d: &polars::prelude::DataFrame| -> Vec<String> {
+        d.column("influencer_id").unwrap().str().unwrap().iter().map(|v| v.unwrap()).map(String::from).collect()
+    };
+    // 600 creators with ef_search ≥ 2k: the graph search is exact here.
+    let same = ids(&x).iter().zip(ids(&y)).filter(|(p, q)| *p == q).count();
+    assert!(same as f64 >= 0.99 * x.height() as f64, "{same} of {} rows agree", x.height());
+}
+
+#[test]
+fn bad_export_arguments_exit_2_and_say_why() {
+    let root = scratch("export-bad");
+    for (extra, want) in [
+        (&["-k", "0"][..], "k must be between 1 and 10000"),
+        (&["--date", "2025-13-01"][..], "--date '2025-13-01' is not a date"),
+    ] {
+        let (data, model) = trained();
+        let mut args = vec!["export", "--model", s(model), "--data", s(data), "--out", s(&root)];
+        args.extend_from_slice(extra);
+        let o = kolrec(&args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
+    }
+    // The index path without an index.
+    let (data, _) = trained();
+    let bare = scratch("export-noindex");
+    let o = kolrec(&[
+        "train",
+        "--data",
+        s(data),
+        "--out",
+        s(&bare),
+        "--factors",
+        "4",
+        "--iterations",
+        "1",
+        "--no-index",
+        "--no-growth",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kolrec(&[
+        "export",
+        "--model",
+        s(&bare),
+        "--data",
+        s(data),
+        "--out",
+        s(&root),
+        "--path",
+        "index",
+        "--date",
+        DATE,
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("needs an ANN index"), "{}", stderr(&o));
+}
