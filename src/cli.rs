@@ -51,10 +51,44 @@ pub enum Command {
     Similar(SimilarArgs),
     /// Probability of strong follower growth over the next 30 days, as of a date.
     Growth(GrowthCmdArgs),
+    /// Score a list of influencers for one brand (or brief); every input row is kept, in order.
+    Score(ScoreArgs),
     /// The nightly export: every brand's top-k creators as Parquet under OUT/date=YYYY-MM-DD/.
     Export(ExportArgs),
     /// Measure throughput and peak memory (prints figures; see README).
     Bench(BenchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ScoreArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A trained brand's ID (or give a brief with --brief-category ...).
+    #[arg(long, required_unless_present = "brief_category", conflicts_with = "brief_category")]
+    pub brand: Option<String>,
+    #[command(flatten)]
+    pub brief: BriefArgs,
+    /// The list: the contract's influencers table, or a platform export (CSV or Parquet).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output, CSV or Parquet by extension.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Platform of every row of a platform export.
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Use this column of a platform export as the handle.
+    #[arg(long)]
+    pub id_column: Option<String>,
+    /// Dataset whose follower snapshots give growth scores (optional).
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+    /// Growth as of this date (default: the data's last snapshot).
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Rows shown in the summary.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
 }
 
 #[derive(Args, Debug)]
@@ -334,7 +368,23 @@ pub struct RecommendArgs {
     /// A brand in the model.
     #[arg(long, required_unless_present = "brief_category", conflicts_with = "brief_category")]
     pub brand: Option<String>,
-    /// A new brand's category (a brief: recommendations from features).
+    #[command(flatten)]
+    pub brief: BriefArgs,
+    #[arg(short, long, default_value_t = 20)]
+    pub k: usize,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    /// Scan every creator exactly instead of using the ANN index.
+    #[arg(long)]
+    pub exact: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A new brand described by features (a brief).
+#[derive(Args, Debug)]
+pub struct BriefArgs {
+    /// A new brand's category (a brief: scored from features).
     #[arg(long)]
     pub brief_category: Option<String>,
     #[arg(long, requires = "brief_category", default_value = "")]
@@ -345,15 +395,22 @@ pub struct RecommendArgs {
     /// Five comma-separated shares of the target audience by age bucket (13-17,18-24,25-34,35-44,45+).
     #[arg(long, requires = "brief_category", value_delimiter = ',', num_args = 5)]
     pub brief_ages: Option<Vec<f32>>,
-    #[arg(short, long, default_value_t = 20)]
-    pub k: usize,
-    #[command(flatten)]
-    pub filters: FilterArgs,
-    /// Scan every creator exactly instead of using the ANN index.
-    #[arg(long)]
-    pub exact: bool,
-    #[arg(long)]
-    pub json: bool,
+}
+
+impl BriefArgs {
+    /// The brand `--brand` names, or the brief.
+    pub fn who(&self, brand: Option<&str>) -> Result<Who> {
+        Ok(match (brand, &self.brief_category) {
+            (Some(b), _) => Who::Brand(b.to_string()),
+            (None, Some(c)) => Who::Brief(Brief {
+                category: c.clone(),
+                country: self.brief_country.clone(),
+                female_share: self.brief_female_share,
+                ages: self.brief_ages.as_ref().map(|v| std::array::from_fn(|i| v[i])),
+            }),
+            (None, None) => bail!("give --brand ID or a brief (--brief-category ...)"),
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -544,6 +601,23 @@ pub enum BenchWhat {
         #[command(flatten)]
         growth: GrowthArgs,
     },
+    /// The export's exact top-k path vs numpy/BLAS matmul + argpartition on the same embeddings.
+    Export {
+        #[arg(long)]
+        model: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/export")]
+        out: PathBuf,
+        /// Python with numpy (the peers' venv by default).
+        #[arg(long, default_value_os_t = default_peers_python())]
+        python: PathBuf,
+        /// The first N brands of the model are the queries.
+        #[arg(long, default_value_t = 2000)]
+        brands: usize,
+        #[arg(short, long, default_value_t = 100)]
+        k: usize,
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+    },
     /// Generate and load (validate) throughput and peak memory.
     Data {
         /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.
@@ -571,10 +645,21 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Similar(a) => similar(a),
         Command::Growth(a) => growth(a),
         Command::Export(a) => export(a),
+        Command::Score(a) => score(a),
         Command::Bench(a) => match a.what {
             BenchWhat::Data { scale, dir, keep } => crate::bench::data(scale, &dir, keep),
             BenchWhat::Growth { data, out, peers, growth } => {
                 crate::bench::growth::run(&data, &out, &peers.peers(), &growth.params()?)
+            }
+            BenchWhat::Export { model, out, python, brands, k, threads } => {
+                crate::bench::export::run(&crate::bench::export::ExportBench {
+                    model: &model,
+                    out: &out,
+                    python: &python,
+                    brands,
+                    k,
+                    threads,
+                })
             }
             BenchWhat::GrowthReal { real, out, growth } => {
                 crate::bench::growth_real::run(&real, &out, &growth.params()?)
@@ -862,7 +947,84 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
     Ok(())
 }
 
-fn export(a: ExportArgs) -> Result<()> {
+fn score(a: ScoreArgs) -> Result<()> {
+    Format::of(&a.out)?;
+    let who = a.brief.who(a.brand.as_deref())?;
+    let as_of = a
+        .as_of
+        .as_deref()
+        .map(|d| iso_date(d).with_context(|| format!("--as-of '{d}' is not a date (YYYY-MM-DD)")))
+        .transpose()?;
+    let serving = model_dir::load_serving(&a.model, true)?;
+    let server = serving.server();
+    let (query, _, label) = server.brand_query(&who)?;
+    let t0 = Instant::now();
+    let parsed = crate::score::parse(&a.input, a.platform.as_deref(), a.id_column.as_deref())?;
+    let growth = match &a.data {
+        None => None,
+        Some(dir) => {
+            let (g, _) = model_dir::load_growth(&a.model)?;
+            let ds = load_data(dir, false, &a.out.with_extension("rejected.csv"))?;
+            let day = as_of
+                .or_else(|| ds.snapshots.date.iter().max().copied())
+                .context("the data has no follower snapshots")?;
+            let s = g.score(&ds, day, 0);
+            let map = s
+                .scored
+                .into_iter()
+                .map(|r| {
+                    let why = if r.suspicious_growth { r.reason.clone() } else { String::new() };
+                    (r.influencer_id, (r.probability, r.suspicious_growth, why))
+                })
+                .collect();
+            Some((map, s.as_of))
+        }
+    };
+    let rows = crate::score::score(&server, &query, &parsed, growth.as_ref());
+    let mut frame = crate::score::output_frame(&parsed, &rows);
+    crate::table::write(&mut frame, &a.out)?;
+    let seconds = t0.elapsed().as_secs_f64();
+    let n = parsed.input.height();
+    let unscored = n - rows.len();
+    println!(
+        "scored {} of {} rows for {label} ({} known to the model, {} from their profile; {unscored} not scored) in {seconds:.2}s ({:.0} rows/s): {}",
+        rows.len(),
+        n,
+        rows.iter().filter(|r| r.known).count(),
+        rows.iter().filter(|r| !r.known).count(),
+        n as f64 / seconds.max(1e-9),
+        a.out.display()
+    );
+    let mut why: std::collections::BTreeMap<&str, usize> = Default::default();
+    for s in parsed.rejected.values() {
+        *why.entry(s.split(':').nth(1).map_or(s.as_str(), str::trim)).or_default() += 1;
+    }
+    for (w, c) in &why {
+        println!("  not scored: {c} × {w}");
+    }
+    let mut best: Vec<&crate::score::Row> = rows.iter().collect();
+    best.sort_by_key(|r| r.rank);
+    println!(
+        "{:>4}  {:<24} {:>7} {:>8} {:>8} {:>6} {:>8}  reason",
+        "rank", "influencer", "score", "CTR %", "CPM", "value", "p(grow)"
+    );
+    for r in best.iter().take(a.top) {
+        println!(
+            "{:>4}  {:<24} {:>7.3} {:>8} {:>8.1} {:>6.2} {:>8}  {}",
+            r.rank,
+            r.influencer_id.chars().take(24).collect::<String>(),
+            r.score,
+            r.predicted_ctr.map_or("n/a".into(), |c| format!("{:.2}", 100.0 * c)),
+            r.predicted_cpm,
+            r.value_for_money,
+            r.growth_probability.map_or("n/a".into(), |p| format!("{p:.3}")),
+            r.reason
+        );
+    }
+    Ok(())
+}
+
+pub fn export(a: ExportArgs) -> Result<()> {
     use crate::export::{ExportJob, PathChoice, RunRecord};
     let t0 = Instant::now();
     let date = match &a.date {
@@ -957,16 +1119,7 @@ fn index(a: IndexCmdArgs) -> Result<()> {
 }
 
 fn recommend(a: RecommendArgs) -> Result<()> {
-    let who = match (&a.brand, &a.brief_category) {
-        (Some(b), _) => Who::Brand(b.clone()),
-        (None, Some(c)) => Who::Brief(Brief {
-            category: c.clone(),
-            country: a.brief_country.clone(),
-            female_share: a.brief_female_share,
-            ages: a.brief_ages.as_ref().map(|v| std::array::from_fn(|i| v[i])),
-        }),
-        (None, None) => bail!("give --brand ID or a brief (--brief-category ...)"),
-    };
+    let who = a.brief.who(a.brand.as_deref())?;
     let spec = a.filters.spec();
     // Arguments are checked before the model is loaded.
     spec.check()?;

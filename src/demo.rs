@@ -21,14 +21,14 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let t0 = Instant::now();
     let data_dir = match data {
         Some(d) => {
-            println!("[1/6] using dataset {}", d.display());
+            println!("[1/7] using dataset {}", d.display());
             d.to_path_buf()
         }
         None => {
             let dir = out.join("data");
             let p = SimParams::default();
             println!(
-                "[1/6] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
+                "[1/7] generating the sample market (seed {}, {} brands, {} influencers, {} days, {} campaign rows)",
                 p.seed,
                 p.brands,
                 p.influencers,
@@ -40,7 +40,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
             dir
         }
     };
-    println!("[2/6] validating {} against the data contract", data_dir.display());
+    println!("[2/7] validating {} against the data contract", data_dir.display());
     let (ds, report) = dataset::load(&data_dir, &LoadOptions::default())?;
     for (t, s) in &report.tables {
         println!("      {:<20} {:>8} rows  {}", t.name(), s.rows_kept, s.file.display());
@@ -52,7 +52,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let model = out.join("model");
     let params = AffinityParams::default();
     println!(
-        "\n[3/6] training the affinity model ({} objective, {} factors) into {}",
+        "\n[3/7] training the affinity model ({} objective, {} factors) into {}",
         params.objective,
         params.factors,
         model.display()
@@ -77,12 +77,12 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         t.objective_history.last().copied().unwrap_or(f64::NAN),
         t.seconds
     );
-    println!("\n[4/6] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
+    println!("\n[4/7] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
     let report = crate::cli::eval_model(&data_dir, &model, &EvalConfig { bootstrap: 200, ..EvalConfig::default() })?;
     println!("{report}");
     println!("(held-out metrics count only pairs brands actually tried; the true outcomes score every creator)");
 
-    println!("\n[5/6] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
+    println!("\n[5/7] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
     let serving = crate::model_dir::load_serving(&model, false)?;
     let server = serving.server();
     // The brand with the most history: its reasons have past outcomes to show.
@@ -118,14 +118,37 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         Ok((g, _)) => {
             let ds = dataset::load(&data_dir, &LoadOptions::default())?.0;
             let day = ds.snapshots.date.iter().max().copied().unwrap_or(0);
-            println!("[6/6] creators most likely to grow strongly in the next 30 days\n");
+            println!("[6/7] creators most likely to grow strongly in the next 30 days\n");
             println!("$ kolrec growth --as-of {} --top 10", crate::parse::format_date(day));
             let t = Instant::now();
             let scoring = g.score(&ds, day, 10);
             println!("{}", crate::growth::table(&scoring, 10, t.elapsed().as_secs_f64()));
         }
-        Err(e) => println!("[6/6] no growth model: {e}\n"),
+        Err(e) => println!("[6/7] no growth model: {e}\n"),
     }
+    let exports = out.join("export");
+    let last = dataset::load(&data_dir, &LoadOptions::default())?.0.snapshots.date.iter().max().copied().unwrap_or(0);
+    let date = crate::parse::format_date(last + 1);
+    println!("[7/7] the nightly export: every brand's top 100 creators\n");
+    println!(
+        "$ kolrec export --model {} --data {} --out {} -k 100 --date {date} --overwrite",
+        model.display(),
+        data_dir.display(),
+        exports.display()
+    );
+    crate::cli::export(crate::cli::ExportArgs {
+        model: model.clone(),
+        data: data_dir.clone(),
+        out: exports.clone(),
+        k: 100,
+        date: Some(date.clone()),
+        overwrite: true,
+        rows_per_file: 200_000,
+        path: crate::export::PathChoice::Auto,
+        exclude_worked: false,
+        quiet: true,
+    })?;
+    println!();
     println!("done in {:.1}s. Files:", t0.elapsed().as_secs_f64());
     println!("  dataset       {}", data_dir.display());
     if data.is_none() {
@@ -137,5 +160,6 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     println!("  growth model  {}", model.join(crate::model_dir::GROWTH_FILE).display());
     println!("  manifest      {}", model.join(crate::model_dir::MANIFEST_FILE).display());
     println!("  evaluation    {}", model.join("eval.json").display());
+    println!("  export        {}", exports.join(crate::export::partition_name(&date)).display());
     Ok(())
 }

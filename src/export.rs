@@ -214,7 +214,13 @@ pub fn exact_top_k(
 /// `match + e_i`, with `match` the learned log ratio of the pair's rate to the market's and `e_i`
 /// the creator's log impressions per unit cost relative to the market's (see `affinity::outcome`).
 pub fn predicted_ctr_cpm(model: &AffinityModel, score: f32, creator: usize) -> (Option<f32>, f32) {
-    let e = f64::from(model.efficiency.offsets.get(creator).copied().unwrap_or(0.0));
+    predicted_ctr_cpm_with(model, score, model.efficiency.offsets.get(creator).copied().unwrap_or(0.0))
+}
+
+/// `predicted_ctr_cpm` for a creator whose cost-efficiency offset `e` is given (a new creator's
+/// comes from its quote).
+pub fn predicted_ctr_cpm_with(model: &AffinityModel, score: f32, e: f32) -> (Option<f32>, f32) {
+    let e = f64::from(e);
     let cpm = 1000.0 * (-model.efficiency.ln_ipc0 - e).exp();
     let ctr = (model.market.objective == Objective::Engagement)
         .then(|| (model.market.ctr * (f64::from(score) - e).exp()).min(1.0) as f32);

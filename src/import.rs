@@ -278,6 +278,53 @@ fn column_strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 /// Import a list. Rows that cannot become a valid influencer row are written to
 /// `<out stem>.rejected.csv` beside the output, with the reason.
 pub fn import(cfg: &ImportConfig) -> Result<ImportReport, ImportError> {
+    let (out, numbers, platform, mut rep, _) = parse(cfg)?;
+    let mut frame = out.frame(&platform, &numbers);
+    table::write(&mut frame, &cfg.out)?;
+    if !rep.rejected.is_empty() {
+        let path = rejected_path(&cfg.out);
+        let mut rej = DataFrame::new_infer_height(vec![
+            Column::new("row".into(), rep.rejected.iter().map(|r| r.0 as u64).collect::<Vec<_>>()),
+            Column::new("reason".into(), rep.rejected.iter().map(|r| r.1.as_str()).collect::<Vec<_>>()),
+        ])
+        .expect("equal lengths");
+        table::write(&mut rej, &path)?;
+        rep.rejected_file = Some(path);
+    }
+    Ok(rep)
+}
+
+/// A list read into memory: the creators the importer accepted, the input row (0-based) each
+/// came from, the input as read (every column as text), and the report (rejected rows with why).
+pub struct List {
+    pub influencers: crate::dataset::Influencers,
+    pub source_row: Vec<usize>,
+    pub input: DataFrame,
+    pub report: ImportReport,
+}
+
+/// Read a list as `import` would, without writing anything.
+pub fn read_list(cfg: &ImportConfig) -> Result<List, ImportError> {
+    let (out, _, platform, report, input) = parse(cfg)?;
+    let mut inf = crate::dataset::Influencers::default();
+    for k in 0..out.id.len() {
+        inf.push_basic(&out.id[k], &platform, &out.category[k], out.followers[k]);
+        inf.handle[k].clone_from(&out.handle[k]);
+        inf.country[k] = out.country[k].clone().unwrap_or_default();
+        inf.engagement_rate[k] = out.engagement_rate[k].map_or(f32::NAN, |v| v as f32);
+        let extra = |role: Role| out.extra.get(&role).and_then(|v| v[k]).unwrap_or(f64::NAN);
+        inf.avg_views[k] = extra(Role::AvgViews);
+        inf.price_per_post[k] = extra(Role::PricePerPost);
+        inf.posts_per_week[k] = extra(Role::PostsPerWeek) as f32;
+        let share = extra(Role::SponsoredShare);
+        inf.sponsored_share[k] = if share > 1.0 { share / 100.0 } else { share } as f32;
+    }
+    Ok(List { influencers: inf, source_row: out.source, input, report })
+}
+
+type Parsed = (Output, BTreeMap<Role, Vec<Option<f64>>>, String, ImportReport, DataFrame);
+
+fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
     let platform = cfg.platform.trim().to_lowercase();
     if platform.is_empty() {
         return Err(ImportError::NoPlatform);
@@ -434,6 +481,7 @@ pub fn import(cfg: &ImportConfig) -> Result<ImportReport, ImportError> {
             r => r,
         };
         out.id.push(id);
+        out.source.push(row);
         out.handle.push(handle);
         out.name.push(names.as_ref().and_then(|v| v[row].as_deref()).map(str::trim).unwrap_or("").to_string());
         out.category.push(category.unwrap_or_else(|| "unknown".into()));
@@ -448,20 +496,7 @@ pub fn import(cfg: &ImportConfig) -> Result<ImportReport, ImportError> {
         rep.notes.push(format!("{rate_out_of_range} engagement rates above 1 per follower left empty"));
     }
     rep.rows_written = out.id.len();
-
-    let mut frame = out.frame(&platform, &numbers);
-    table::write(&mut frame, &cfg.out)?;
-    if !rep.rejected.is_empty() {
-        let path = rejected_path(&cfg.out);
-        let mut rej = DataFrame::new_infer_height(vec![
-            Column::new("row".into(), rep.rejected.iter().map(|r| r.0 as u64).collect::<Vec<_>>()),
-            Column::new("reason".into(), rep.rejected.iter().map(|r| r.1.as_str()).collect::<Vec<_>>()),
-        ])
-        .expect("equal lengths");
-        table::write(&mut rej, &path)?;
-        rep.rejected_file = Some(path);
-    }
-    Ok(rep)
+    Ok((out, numbers, platform, rep, raw.frame))
 }
 
 /// `DIR/influencers.csv` → `DIR/influencers.rejected.csv`.
@@ -507,6 +542,8 @@ const OPTIONAL_NUMBERS: [Role; 11] = [
 #[derive(Default)]
 struct Output {
     id: Vec<String>,
+    /// Input data row (0-based) of each output row.
+    source: Vec<usize>,
     handle: Vec<String>,
     name: Vec<String>,
     category: Vec<String>,

@@ -25,6 +25,7 @@ pub mod parse;
 pub mod progress;
 pub mod recommend;
 pub mod report;
+pub mod score;
 pub mod sim;
 pub mod table;
 pub mod tier;

@@ -2,6 +2,7 @@
 //! step's peak memory is its own.
 
 pub mod ann;
+pub mod export;
 pub mod growth;
 pub mod growth_real;
 

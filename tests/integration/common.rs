@@ -78,3 +78,25 @@ pub fn real_data() -> PathBuf {
     assert!(p.is_dir(), "real data not found at {} (set KOLREC_REAL_DATA)", p.display());
     p
 }
+
+/// A simulated market of 40 brands × 600 creators (150 days), trained once with an index and a
+/// growth model: (data, model).
+pub fn served_market() -> &'static (PathBuf, PathBuf) {
+    static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
+    T.get_or_init(|| {
+        let data = scratch("served-data");
+        let p = kolrec::sim::SimParams {
+            brands: 40,
+            influencers: 600,
+            campaigns: Some(1500),
+            days: 150,
+            ..Default::default()
+        };
+        kolrec::sim::generate(&p, &data, true).unwrap();
+        let model = scratch("served-model");
+        let (d, m) = (data.to_str().unwrap(), model.to_str().unwrap());
+        let o = kolrec(&["train", "--data", d, "--out", m, "--factors", "8", "--iterations", "3"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        (data, model)
+    })
+}

@@ -15,28 +15,8 @@ fn s(p: &Path) -> &str {
 
 const DATE: &str = "2025-05-01";
 
-/// 40 brands × 600 creators, trained with an index and a growth model.
-fn trained() -> &'static (PathBuf, PathBuf) {
-    static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
-    T.get_or_init(|| {
-        let data = scratch("export-data");
-        let p = kolrec::sim::SimParams {
-            brands: 40,
-            influencers: 600,
-            campaigns: Some(1500),
-            days: 150,
-            ..Default::default()
-        };
-        kolrec::sim::generate(&p, &data, true).unwrap();
-        let model = scratch("export-model");
-        let o = kolrec(&["train", "--data", s(&data), "--out", s(&model), "--factors", "8", "--iterations", "3"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        (data, model)
-    })
-}
-
 fn export(root: &Path, extra: &[&str], failpoint: Option<&str>) -> std::process::Output {
-    let (data, model) = trained();
+    let (data, model) = served_market();
     let mut args = vec!["export", "--model", s(model), "--data", s(data), "--out", s(root), "-k", "10"];
     args.extend_from_slice(&["--date", DATE, "--rows-per-file", "100"]);
     args.extend_from_slice(extra);
@@ -169,7 +149,7 @@ fn a_failed_run_shows_no_partition_and_a_killed_run_resumes_to_the_same_result()
 
     // A real kill while the run hangs after its first part.
     let root = scratch("export-kill");
-    let (data, model) = trained();
+    let (data, model) = served_market();
     let mut child = Command::new(env!("CARGO_BIN_EXE_kolrec"))
         .args(["export", "--model", s(model), "--data", s(data), "--out", s(&root), "-k", "10"])
         .args(["--date", DATE, "--rows-per-file", "100"])
@@ -218,7 +198,7 @@ fn bad_export_arguments_exit_2_and_say_why() {
         (&["-k", "0"][..], "k must be between 1 and 10000"),
         (&["--date", "2025-13-01"][..], "--date '2025-13-01' is not a date"),
     ] {
-        let (data, model) = trained();
+        let (data, model) = served_market();
         let mut args = vec!["export", "--model", s(model), "--data", s(data), "--out", s(&root)];
         args.extend_from_slice(extra);
         let o = kolrec(&args);
@@ -226,7 +206,7 @@ fn bad_export_arguments_exit_2_and_say_why() {
         assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
     }
     // The index path without an index.
-    let (data, _) = trained();
+    let (data, _) = served_market();
     let bare = scratch("export-noindex");
     let o = kolrec(&[
         "train",

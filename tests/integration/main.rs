@@ -8,5 +8,6 @@ mod growth_real;
 mod import_real;
 mod model;
 mod sample;
+mod score;
 mod serve;
 mod validate;

@@ -1,0 +1,297 @@
+//! `kolrec score`: one brand (or brief) against a list of influencers. The list is the contract's
+//! `influencers` table or a messy platform export (read by the importer: same aliases and number
+//! parsing). Every input row comes back, in input order, with its scores or a `status` saying why
+//! it has none; creators the model does not know are scored from their features.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::dataset::Influencers;
+use crate::parse::{Cell, messy_number};
+use crate::recommend::Server;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(
+        "{}: a platform export needs --platform (e.g. douyin, instagram); only the contract's influencers table (with influencer_id and platform columns) says it per row",
+        input.display()
+    )]
+    NoPlatform { input: PathBuf },
+    #[error(transparent)]
+    Import(#[from] crate::import::ImportError),
+    #[error(transparent)]
+    Table(#[from] crate::table::TableError),
+}
+
+/// The input read into creators, with the input row of each and why other rows were dropped.
+pub struct Parsed {
+    pub influencers: Influencers,
+    pub source_row: Vec<usize>,
+    /// Input row (0-based) → why it cannot be scored.
+    pub rejected: HashMap<usize, String>,
+    pub input: DataFrame,
+}
+
+fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
+    let c = df.column(name).ok()?;
+    let t = c.cast(&DataType::String).ok()?;
+    Some(t.str().ok()?.iter().map(|v| v.map(|s| s.trim().to_string())).collect())
+}
+
+/// The contract's influencers table, read row by row (a bad row is rejected, not fatal).
+fn contract_rows(input: &Path) -> Result<Parsed, ScoreError> {
+    let df = crate::table::read(input)?.frame;
+    let n = df.height();
+    let col = |name: &str| text_column(&df, name).unwrap_or_else(|| vec![None; n]);
+    let (id, platform, category, followers) =
+        (col("influencer_id"), col("platform"), col("category"), col("followers"));
+    let (handle, country) = (col("handle"), col("country"));
+    let num = |name: &str| -> Vec<f64> {
+        col(name)
+            .iter()
+            .map(|v| match messy_number(v.as_deref().unwrap_or("")) {
+                Cell::Value(x) => x,
+                _ => f64::NAN,
+            })
+            .collect()
+    };
+    let (views, er, ppw, sponsored, price) = (
+        num("avg_views"),
+        num("engagement_rate"),
+        num("posts_per_week"),
+        num("sponsored_share"),
+        num("price_per_post"),
+    );
+    let mut p = Parsed {
+        influencers: Influencers::default(),
+        source_row: Vec::new(),
+        rejected: HashMap::new(),
+        input: DataFrame::empty(),
+    };
+    for r in 0..n {
+        let get = |v: &[Option<String>]| v[r].clone().filter(|s| !s.is_empty());
+        let Some(i) = get(&id) else {
+            p.rejected.insert(r, "not scored: empty influencer_id".into());
+            continue;
+        };
+        let Some(pl) = get(&platform) else {
+            p.rejected.insert(r, "not scored: empty platform".into());
+            continue;
+        };
+        let raw = get(&followers).unwrap_or_default();
+        let f = match messy_number(&raw) {
+            Cell::Value(x) if x >= 0.0 => x,
+            _ => {
+                p.rejected.insert(r, format!("not scored: followers '{raw}' is not a count"));
+                continue;
+            }
+        };
+        let inf = &mut p.influencers;
+        inf.push_basic(&i, &pl.to_lowercase(), &get(&category).unwrap_or_else(|| "unknown".into()).to_lowercase(), f);
+        let k = inf.len() - 1;
+        inf.handle[k] = get(&handle).unwrap_or_default();
+        inf.country[k] = get(&country).unwrap_or_default();
+        inf.avg_views[k] = views[r];
+        inf.engagement_rate[k] = er[r] as f32;
+        inf.posts_per_week[k] = ppw[r] as f32;
+        inf.sponsored_share[k] = sponsored[r] as f32;
+        inf.price_per_post[k] = price[r];
+        p.source_row.push(r);
+    }
+    p.input = df;
+    Ok(p)
+}
+
+/// Read the input: the contract table if it has `influencer_id` and `platform`, else a platform
+/// export through the importer (which needs the platform).
+pub fn parse(input: &Path, platform: Option<&str>, id_column: Option<&str>) -> Result<Parsed, ScoreError> {
+    let head = crate::table::read(input)?.frame;
+    let names: Vec<String> = head.get_column_names().iter().map(|c| c.trim().to_lowercase()).collect();
+    if names.iter().any(|c| c == "influencer_id") && names.iter().any(|c| c == "platform") {
+        return contract_rows(input);
+    }
+    let Some(platform) = platform else { return Err(ScoreError::NoPlatform { input: input.into() }) };
+    let cfg = crate::import::ImportConfig {
+        input: input.into(),
+        platform: platform.into(),
+        out: PathBuf::from("unused.csv"),
+        id_column: id_column.map(String::from),
+    };
+    let list = crate::import::read_list(&cfg)?;
+    let mut rejected: HashMap<usize, String> =
+        list.report.rejected.iter().map(|(row, why)| (row - 1, format!("not scored: {why}"))).collect();
+    let parsed: std::collections::HashSet<usize> = list.source_row.iter().copied().collect();
+    for r in 0..list.input.height() {
+        if !parsed.contains(&r) {
+            rejected.entry(r).or_insert_with(|| "not scored: empty row".into());
+        }
+    }
+    Ok(Parsed { influencers: list.influencers, source_row: list.source_row, rejected, input: list.input })
+}
+
+/// One scored input row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub influencer_id: String,
+    pub known: bool,
+    pub score: f32,
+    pub rank: u32,
+    pub predicted_ctr: Option<f32>,
+    pub predicted_cpm: f32,
+    pub value_for_money: f32,
+    pub growth_probability: Option<f32>,
+    pub suspicious_growth: Option<bool>,
+    pub reason: String,
+    pub status: String,
+}
+
+/// Growth scores by influencer ID (from `GrowthModel::score` on a dataset), and the as-of date.
+pub type GrowthById = (HashMap<String, (f32, bool, String)>, String);
+
+/// Score the parsed creators for `query`; `rows[k]` belongs to input row `parsed.source_row[k]`.
+pub fn score(server: &Server, query: &[f32], parsed: &Parsed, growth: Option<&GrowthById>) -> Vec<Row> {
+    let model = server.model;
+    let inf = &parsed.influencers;
+    let known = model.influencer_index();
+    // A platform export's IDs are `platform:handle`; the model may know the creator by another ID
+    // with the same platform and handle.
+    let c = &server.catalog.influencers;
+    let by_handle: HashMap<(String, String), usize> = (0..c.id.len())
+        .filter(|&i| !c.handle[i].is_empty())
+        .map(|i| ((c.platform.get(i).to_string(), c.handle[i].to_lowercase()), i))
+        .collect();
+    let rows_known: Vec<Option<usize>> = (0..inf.len())
+        .map(|k| {
+            known.get(inf.id[k].as_str()).copied().or_else(|| {
+                let h = inf.handle[k].to_lowercase();
+                by_handle.get(&(inf.platform[k].clone(), h)).copied()
+            })
+        })
+        .collect();
+    let cold = model.embed_influencers(inf);
+    let d = model.dim();
+    let mut out: Vec<Row> = (0..inf.len())
+        .map(|k| {
+            let (vector, e, past) = match rows_known[k] {
+                Some(i) => (model.influencer_vector(i), model.efficiency.offsets[i], c.campaigns[i]),
+                None => (
+                    &cold[k * d..(k + 1) * d],
+                    model.efficiency.quoted(inf.avg_views[k], inf.price_per_post[k]) as f32,
+                    0,
+                ),
+            };
+            let s = crate::affinity::dot(query, vector);
+            let (ctr, cpm) = crate::export::predicted_ctr_cpm_with(model, s, e);
+            let mut reason = vec![match rows_known[k] {
+                Some(_) if past > 0 => format!("known creator, {past} past campaigns"),
+                Some(_) => "known creator, no campaigns yet".to_string(),
+                None => "new to the model: scored from its profile".to_string(),
+            }];
+            if let Some(t) = ctr {
+                reason.push(format!("CTR {:.2}% ({:.1}× market)", 100.0 * t, f64::from(t) / model.market.ctr));
+            }
+            reason.push(format!("CPM {cpm:.1}"));
+            let id = rows_known[k].map_or(inf.id[k].clone(), |i| model.influencer_ids[i].clone());
+            let g = growth.and_then(|(m, _)| m.get(&id));
+            let mut status = "scored".to_string();
+            match (growth, g) {
+                (None, _) => status.push_str("; no growth score (pass --data with follower snapshots)"),
+                (Some((_, as_of)), None) => {
+                    status.push_str(&format!("; no growth score: no usable follower history as of {as_of}"))
+                }
+                (Some(_), Some((_, true, why))) => reason.push(format!("suspicious growth: {why}")),
+                _ => {}
+            }
+            Row {
+                influencer_id: id,
+                known: rows_known[k].is_some(),
+                score: s,
+                rank: 0,
+                predicted_ctr: ctr,
+                predicted_cpm: cpm,
+                // Expected clicks (or, without a CTR, impressions) per 1,000 spent.
+                value_for_money: ctr.unwrap_or(1.0) * 1e6 / cpm,
+                growth_probability: g.map(|x| x.0),
+                suspicious_growth: g.map(|x| x.1),
+                reason: reason.join("; "),
+                status,
+            }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| out[b].score.total_cmp(&out[a].score).then(a.cmp(&b)));
+    for (r, &k) in order.iter().enumerate() {
+        out[k].rank = r as u32 + 1;
+    }
+    out
+}
+
+/// Added output columns; an input column of the same name is kept with `_input` appended.
+pub const ADDED: [&str; 11] = [
+    "influencer_id",
+    "affinity_score",
+    "affinity_rank",
+    "predicted_ctr",
+    "predicted_cpm",
+    "value_for_money",
+    "growth_probability",
+    "suspicious_growth",
+    "known_to_model",
+    "reason",
+    "status",
+];
+
+/// The input's columns (as read) followed by the added ones, one row per input row, in order.
+pub fn output_frame(parsed: &Parsed, rows: &[Row]) -> DataFrame {
+    let n = parsed.input.height();
+    let mut at: Vec<Option<usize>> = vec![None; n];
+    for (k, &r) in parsed.source_row.iter().enumerate() {
+        at[r] = Some(k);
+    }
+    let pick = |f: &dyn Fn(&Row) -> Option<f32>| -> Vec<Option<f32>> {
+        at.iter().map(|k| k.and_then(|k| f(&rows[k]))).collect()
+    };
+    let mut cols: Vec<Column> = parsed
+        .input
+        .columns()
+        .iter()
+        .map(|c| {
+            let mut c = c.clone();
+            if ADDED.contains(&c.name().as_str()) {
+                c.rename(format!("{}_input", c.name()).into());
+            }
+            c
+        })
+        .collect();
+    cols.push(Column::new(
+        "influencer_id".into(),
+        at.iter().map(|k| k.map(|k| rows[k].influencer_id.clone())).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new("affinity_score".into(), pick(&|r| Some(r.score))));
+    cols.push(Column::new("affinity_rank".into(), at.iter().map(|k| k.map(|k| rows[k].rank)).collect::<Vec<_>>()));
+    cols.push(Column::new("predicted_ctr".into(), pick(&|r| r.predicted_ctr)));
+    cols.push(Column::new("predicted_cpm".into(), pick(&|r| Some(r.predicted_cpm))));
+    cols.push(Column::new("value_for_money".into(), pick(&|r| Some(r.value_for_money))));
+    cols.push(Column::new("growth_probability".into(), pick(&|r| r.growth_probability)));
+    cols.push(Column::new(
+        "suspicious_growth".into(),
+        at.iter().map(|k| k.and_then(|k| rows[k].suspicious_growth)).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new("known_to_model".into(), at.iter().map(|k| k.map(|k| rows[k].known)).collect::<Vec<_>>()));
+    cols.push(Column::new(
+        "reason".into(),
+        at.iter().map(|k| k.map_or(String::new(), |k| rows[k].reason.clone())).collect::<Vec<_>>(),
+    ));
+    cols.push(Column::new(
+        "status".into(),
+        (0..n)
+            .map(|r| match at[r] {
+                Some(k) => rows[k].status.clone(),
+                None => parsed.rejected.get(&r).cloned().unwrap_or_else(|| "not scored".into()),
+            })
+            .collect::<Vec<_>>(),
+    ));
+    DataFrame::new_infer_height(cols).expect("equal lengths")
+}

@@ -1,0 +1,144 @@
+//! `kolrec score` through the binary: every input row back in input order, with scores or the
+//! reason it has none, for platform exports and for the contract's influencers table.
+
+use std::path::Path;
+
+use crate::common::*;
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn read(path: &Path) -> polars::prelude::DataFrame {
+    kolrec::table::read(path).unwrap().frame
+}
+
+fn strings(df: &polars::prelude::DataFrame, col: &str) -> Vec<String> {
+    let c = df.column(col).unwrap().cast(&polars::prelude::DataType::String).unwrap();
+    c.str().unwrap().iter().map(|v| v.unwrap_or("").to_string()).collect()
+}
+
+#[test]
+fn a_platform_export_keeps_every_row_in_order_with_a_status() {
+    let (_, model) = served_market();
+    let dir = scratch("score-messy");
+    let input = dir.join("list.csv");
+    std::fs::write(
+        &input,
+        "Tiktoker name,Subscribers count,Views avg.,Category\n\
+         zeta.cooks,12.5万,3.1万,food\n\
+         nofollowers,N/A,200,beauty\n\
+         ,,,\n\
+         alpha.fit,48.5K,9K,fitness\n\
+         zeta.cooks,13万,3万,food\n\
+         mega.star,1.2亿,5M,gaming\n",
+    )
+    .unwrap();
+    let out = dir.join("scored.csv");
+    let o = kolrec(&[
+        "score",
+        "--model",
+        s(model),
+        "--brand",
+        "b000001",
+        "--input",
+        s(&input),
+        "--out",
+        s(&out),
+        "--platform",
+        "tiktok",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("scored 3 of 6 rows"), "{}", stdout(&o));
+    let df = read(&out);
+    assert_eq!(df.height(), 6);
+    assert_eq!(
+        strings(&df, "Tiktoker name"),
+        ["zeta.cooks", "nofollowers", "", "alpha.fit", "zeta.cooks", "mega.star"]
+    );
+    let status = strings(&df, "status");
+    assert!(status[0].starts_with("scored"), "{status:?}");
+    assert!(status[1].contains("not scored: no followers: 'N/A'"), "{}", status[1]);
+    assert_eq!(status[2], "not scored: empty row");
+    assert!(status[4].contains("not scored: duplicate"), "{}", status[4]);
+    let ranks = strings(&df, "affinity_rank");
+    let mut scored: Vec<&str> = [0, 3, 5].iter().map(|&r| ranks[r].as_str()).collect();
+    scored.sort();
+    assert_eq!(scored, ["1", "2", "3"]);
+    assert_eq!(strings(&df, "known_to_model")[0], "false");
+    assert!(strings(&df, "reason")[0].contains("new to the model"));
+    // 12.5万 was read as 125,000 and priced from its features: a CPM and a value are there.
+    assert!(!strings(&df, "predicted_cpm")[0].is_empty() && !strings(&df, "value_for_money")[5].is_empty());
+}
+
+#[test]
+fn the_contract_table_is_scored_with_known_creators_and_growth() {
+    let (data, model) = served_market();
+    let dir = scratch("score-contract");
+    let inf = read(&data.join("influencers.parquet"));
+    // Five known creators in reverse order, then one whose followers are not a number.
+    let ids = strings(&inf, "influencer_id");
+    let mut text = String::from("influencer_id,platform,category,followers\n");
+    for r in (0..5).rev() {
+        let row = |c: &str| strings(&inf, c)[r].clone();
+        text.push_str(&format!("{},{},{},{}\n", ids[r], row("platform"), row("category"), row("followers")));
+    }
+    text.push_str("newbie,douyin,beauty,lots\n");
+    let input = dir.join("influencers.csv");
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("scored.parquet");
+    let o = kolrec(&[
+        "score",
+        "--model",
+        s(model),
+        "--brand",
+        "b000002",
+        "--input",
+        s(&input),
+        "--out",
+        s(&out),
+        "--data",
+        s(data),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = read(&out);
+    assert_eq!(strings(&df, "influencer_id_input"), [&ids[4], &ids[3], &ids[2], &ids[1], &ids[0], "newbie"]);
+    assert_eq!(strings(&df, "known_to_model")[..5], ["true"; 5]);
+    assert!(strings(&df, "status")[5].contains("followers 'lots' is not a count"));
+    let growth = strings(&df, "growth_probability");
+    assert!(growth[..5].iter().filter(|g| !g.is_empty()).count() >= 4, "{growth:?}");
+}
+
+#[test]
+fn bad_score_inputs_exit_2_and_say_why() {
+    let (_, model) = served_market();
+    let dir = scratch("score-bad");
+    let input = dir.join("list.csv");
+    std::fs::write(&input, "handle,followers\nsomeone,1000\n").unwrap();
+    let out = dir.join("o.csv");
+    for (args, want) in [
+        (vec!["--brand", "b000001"], "needs --platform"),
+        (vec!["--brand", "nobody", "--platform", "douyin"], "nobody"),
+    ] {
+        let mut all = vec!["score", "--model", s(model), "--input", s(&input), "--out", s(&out)];
+        all.extend(args.iter().copied());
+        let o = kolrec(&all);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    }
+    let o = kolrec(&[
+        "score",
+        "--model",
+        s(model),
+        "--brand",
+        "b000001",
+        "--input",
+        s(&input),
+        "--out",
+        s(&dir.join("o.xlsx")),
+        "--platform",
+        "douyin",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("xlsx"), "{}", stderr(&o));
+}
