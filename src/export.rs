@@ -528,6 +528,7 @@ pub fn today() -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::MipsIndex;
     use rand::{Rng, SeedableRng};
 
     #[test]

@@ -43,7 +43,7 @@ fn smi_platform(name: &str) -> &'static str {
 type Points = Vec<(u32, i32, f64, f64)>;
 
 fn into_snapshots(mut pts: Points) -> Snapshots {
-    pts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    pts.sort_by_key(|a| (a.0, a.1));
     pts.dedup_by(|a, b| a.0 == b.0 && a.1 == b.1);
     let n = pts.len();
     Snapshots {
