@@ -414,16 +414,18 @@ impl ExportJob<'_> {
         for (p, brands) in chunks.iter().enumerate() {
             let name = format!("part-{p:05}.parquet");
             let file = partial.join(&name);
-            if file.exists() {
+            let rows = if file.exists() {
+                // A finished part of an earlier run: read back, so a damaged one fails here.
                 resumed += 1;
+                crate::table::read(&file)?.frame.height()
             } else {
                 let t = Instant::now();
                 let hits = self.top_k(brands, path);
                 scoring += t.elapsed().as_secs_f64();
                 let mut frame = self.frame(brands, &hits);
                 crate::table::write(&mut frame, &file)?;
-            }
-            let rows = polars_rows(&file)?;
+                frame.height()
+            };
             let (bytes, crc32) = crc_of(&file)?;
             files.push(PartEntry { file: name, rows, brands: brands.len(), bytes, crc32 });
             progress.inc(brands.len() as u64);
@@ -513,10 +515,6 @@ pub fn growth_scores(
         }
     }
     out
-}
-
-fn polars_rows(path: &Path) -> Result<usize, ExportError> {
-    Ok(crate::table::read(path)?.frame.height())
 }
 
 /// Days since the epoch of today (UTC).

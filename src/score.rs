@@ -41,8 +41,7 @@ fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
 }
 
 /// The contract's influencers table, read row by row (a bad row is rejected, not fatal).
-fn contract_rows(input: &Path) -> Result<Parsed, ScoreError> {
-    let df = crate::table::read(input)?.frame;
+fn contract_rows(df: DataFrame) -> Result<Parsed, ScoreError> {
     let n = df.height();
     let col = |name: &str| text_column(&df, name).unwrap_or_else(|| vec![None; n]);
     let (id, platform, category, followers) =
@@ -105,12 +104,12 @@ fn contract_rows(input: &Path) -> Result<Parsed, ScoreError> {
 }
 
 /// Read the input: the contract table if it has `influencer_id` and `platform`, else a platform
-/// export through the importer (which needs the platform).
+/// export through the importer (which needs the platform, and reads the file itself).
 pub fn parse(input: &Path, platform: Option<&str>, id_column: Option<&str>) -> Result<Parsed, ScoreError> {
     let head = crate::table::read(input)?.frame;
     let names: Vec<String> = head.get_column_names().iter().map(|c| c.trim().to_lowercase()).collect();
     if names.iter().any(|c| c == "influencer_id") && names.iter().any(|c| c == "platform") {
-        return contract_rows(input);
+        return contract_rows(head);
     }
     let Some(platform) = platform else { return Err(ScoreError::NoPlatform { input: input.into() }) };
     let cfg = crate::import::ImportConfig {

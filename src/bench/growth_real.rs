@@ -28,7 +28,8 @@ fn smi_date(name: &str) -> i32 {
     days_from_civil(2022, month, 15)
 }
 
-fn smi_platform(name: &str) -> &'static str {
+/// The platform of an smi2022 list, from its file name.
+pub fn smi_platform(name: &str) -> &'static str {
     let n = name.to_lowercase();
     if n.contains("tiktok") {
         "tiktok"

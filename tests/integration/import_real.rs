@@ -2,21 +2,11 @@
 
 use std::path::Path;
 
+use kolrec::bench::growth_real::smi_platform as platform_of;
 use kolrec::dataset;
 use kolrec::import::{ImportConfig, import};
 
 use crate::common::*;
-
-fn platform_of(name: &str) -> &'static str {
-    let n = name.to_lowercase();
-    if n.contains("tiktok") {
-        "tiktok"
-    } else if n.contains("youtube") {
-        "youtube"
-    } else {
-        "instagram"
-    }
-}
 
 fn import_one(path: &Path, platform: &str) -> (kolrec::import::ImportReport, kolrec::dataset::Influencers) {
     let out = scratch("import").join("influencers.csv");
