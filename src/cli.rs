@@ -439,6 +439,9 @@ pub struct EvalArgs {
     /// Bootstrap resamples for the 95% intervals (0: none).
     #[arg(long, default_value_t = 1000)]
     pub bootstrap: usize,
+    /// Cut-offs k of Recall@k, NDCG@k, MAP@k and coverage.
+    #[arg(long, value_delimiter = ',', default_value = "10,50")]
+    pub ks: Vec<usize>,
     #[arg(long)]
     pub json: bool,
 }
@@ -1163,7 +1166,11 @@ pub fn eval_model(data: &Path, model: &Path, cfg: &EvalConfig) -> Result<evaluat
     let mut report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg)?;
     if let Some(g) = &manifest.growth {
         match evaluate::growth::evaluate_growth(&ds, &g.params) {
-            Ok(e) => report.growth = Some(e),
+            Ok(e) => {
+                let path = model.join(GROWTH_PREDICTIONS);
+                e.predictions.write(&path).with_context(|| format!("writing {}", path.display()))?;
+                report.growth = Some(e);
+            }
             Err(e) => eprintln!("warning: growth model not evaluated: {e}"),
         }
     }
@@ -1176,8 +1183,14 @@ pub fn eval_model(data: &Path, model: &Path, cfg: &EvalConfig) -> Result<evaluat
     Ok(report)
 }
 
+/// The growth test rows `kolrec eval` writes beside `eval.json` (for ROC, PR and calibration plots).
+pub const GROWTH_PREDICTIONS: &str = "growth_predictions.parquet";
+
 fn eval(a: EvalArgs) -> Result<()> {
-    let cfg = EvalConfig { holdout: a.holdout, bootstrap: a.bootstrap, ..EvalConfig::default() };
+    if a.ks.is_empty() || a.ks.iter().any(|&k| !(1..=1000).contains(&k)) {
+        bail!("--ks must list cut-offs between 1 and 1000, e.g. 10,50 (got {:?})", a.ks);
+    }
+    let cfg = EvalConfig { holdout: a.holdout, bootstrap: a.bootstrap, ks: a.ks.clone(), ..EvalConfig::default() };
     if !(a.holdout > 0.0 && a.holdout < 1.0) {
         return Err(evaluate::EvalError::Holdout(a.holdout).into());
     }

@@ -27,6 +27,37 @@ pub struct GrowthEval {
     pub train: GrowthReport,
     /// kolrec, momentum, tier prior.
     pub models: BTreeMap<String, BinaryReport>,
+    /// Every test row's probabilities and label (written beside eval.json, not into it).
+    #[serde(skip)]
+    pub predictions: GrowthPredictions,
+}
+
+/// The growth test rows, for curves and plots.
+#[derive(Clone, Debug, Default)]
+pub struct GrowthPredictions {
+    pub influencer_id: Vec<String>,
+    pub as_of: Vec<String>,
+    pub kolrec: Vec<f32>,
+    pub momentum: Vec<f32>,
+    pub tier_prior: Vec<f32>,
+    pub grew: Vec<bool>,
+}
+
+impl GrowthPredictions {
+    /// CSV or Parquet by extension.
+    pub fn write(&self, path: &std::path::Path) -> Result<(), crate::table::TableError> {
+        use polars::prelude::*;
+        let mut frame = DataFrame::new_infer_height(vec![
+            Column::new("influencer_id".into(), &self.influencer_id),
+            Column::new("as_of".into(), &self.as_of),
+            Column::new("kolrec".into(), &self.kolrec),
+            Column::new("momentum".into(), &self.momentum),
+            Column::new("tier_prior".into(), &self.tier_prior),
+            Column::new("grew_strongly".into(), &self.grew),
+        ])
+        .expect("equal lengths");
+        crate::table::write(&mut frame, path)
+    }
 }
 
 /// Labelled rows at `dates` (rows without an observed future dropped) and their labels.
@@ -90,6 +121,14 @@ pub fn evaluate_growth(ds: &Dataset, p: &GrowthParams) -> Result<GrowthEval, Gro
         test_dates: test_dates.len(),
         train: report,
         models,
+        predictions: GrowthPredictions {
+            influencer_id: test.creator.iter().map(|&i| ds.influencers.id[i as usize].clone()).collect(),
+            as_of: test.as_of.iter().map(|&d| format_date(d)).collect(),
+            kolrec: prob,
+            momentum: mom_prob,
+            tier_prior: tier_prob,
+            grew: y,
+        },
     })
 }
 

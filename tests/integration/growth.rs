@@ -70,9 +70,15 @@ fn growth_lists_creators_best_first_and_writes_every_creator() {
 #[test]
 fn eval_reports_the_growth_model_against_its_baselines() {
     let (data, model) = trained();
-    let o = kolrec(&["eval", "--data", s(data), "--model", s(model), "--bootstrap", "0", "--json"]);
+    let o = kolrec(&["eval", "--data", s(data), "--model", s(model), "--bootstrap", "0", "--ks", "5,10", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["segments"]["warm_brands"]["models"]["kolrec"]["metrics"]["ndcg@5"].is_object());
+    // The growth test rows, for plots: one row per test creator and date, with the label.
+    let rows = kolrec::table::read(&model.join("growth_predictions.parquet")).unwrap().frame;
+    let cols: Vec<String> = rows.get_column_names().iter().map(|c| c.to_string()).collect();
+    assert_eq!(cols, ["influencer_id", "as_of", "kolrec", "momentum", "tier_prior", "grew_strongly"]);
+    assert_eq!(rows.height() as u64, v["growth"]["models"]["kolrec"]["rows"].as_u64().unwrap());
     let g = &v["growth"]["models"];
     for m in ["kolrec", "momentum", "tier-prior"] {
         let auc = g[m]["roc_auc"].as_f64().unwrap();
@@ -86,6 +92,9 @@ fn eval_reports_the_growth_model_against_its_baselines() {
 fn bad_growth_inputs_exit_2_and_say_why() {
     let (data, model) = trained();
     let (d, m) = (s(data), s(model));
+    let bad_ks = kolrec(&["eval", "--data", d, "--model", m, "--ks", "0,10"]);
+    assert_eq!(bad_ks.status.code(), Some(2));
+    assert!(stderr(&bad_ks).contains("--ks must list cut-offs between 1 and 1000"), "{}", stderr(&bad_ks));
     let fails = |args: &[&str], want: &str| {
         let o = kolrec(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
