@@ -79,12 +79,24 @@ pub fn real_data() -> PathBuf {
     p
 }
 
+/// Generate a simulated market and train on it: (data, model, train's stdout).
+pub fn trained_market(name: &str, p: &kolrec::sim::SimParams, train: &[&str]) -> (PathBuf, PathBuf, String) {
+    let data = scratch(&format!("{name}-data"));
+    kolrec::sim::generate(p, &data, true).unwrap();
+    let model = scratch(&format!("{name}-model"));
+    let (d, m) = (data.to_str().unwrap(), model.to_str().unwrap());
+    let mut args = vec!["train", "--data", d, "--out", m];
+    args.extend_from_slice(train);
+    let o = kolrec(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (data, model, stdout(&o))
+}
+
 /// A simulated market of 40 brands × 600 creators (150 days), trained once with an index and a
 /// growth model: (data, model).
 pub fn served_market() -> &'static (PathBuf, PathBuf) {
     static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
     T.get_or_init(|| {
-        let data = scratch("served-data");
         let p = kolrec::sim::SimParams {
             brands: 40,
             influencers: 600,
@@ -92,11 +104,7 @@ pub fn served_market() -> &'static (PathBuf, PathBuf) {
             days: 150,
             ..Default::default()
         };
-        kolrec::sim::generate(&p, &data, true).unwrap();
-        let model = scratch("served-model");
-        let (d, m) = (data.to_str().unwrap(), model.to_str().unwrap());
-        let o = kolrec(&["train", "--data", d, "--out", m, "--factors", "8", "--iterations", "3"]);
-        assert!(o.status.success(), "{}", stderr(&o));
+        let (data, model, _) = trained_market("served", &p, &["--factors", "8", "--iterations", "3"]);
         (data, model)
     })
 }

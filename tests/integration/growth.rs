@@ -13,7 +13,6 @@ fn s(p: &Path) -> &str {
 fn trained() -> &'static (PathBuf, PathBuf) {
     static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
     T.get_or_init(|| {
-        let data = scratch("growth-data");
         let p = kolrec::sim::SimParams {
             brands: 10,
             influencers: 500,
@@ -21,22 +20,8 @@ fn trained() -> &'static (PathBuf, PathBuf) {
             days: 200,
             ..Default::default()
         };
-        kolrec::sim::generate(&p, &data, true).unwrap();
-        let model = scratch("growth-model");
-        let o = kolrec(&[
-            "train",
-            "--data",
-            s(&data),
-            "--out",
-            s(&model),
-            "--factors",
-            "4",
-            "--iterations",
-            "2",
-            "--no-index",
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stdout(&o).contains("growth model:"), "{}", stdout(&o));
+        let (data, model, out) = trained_market("growth", &p, &["--factors", "4", "--iterations", "2", "--no-index"]);
+        assert!(out.contains("growth model:"), "{out}");
         (data, model)
     })
 }

@@ -9,7 +9,6 @@ use crate::common::*;
 fn trained() -> &'static (PathBuf, PathBuf) {
     static T: std::sync::OnceLock<(PathBuf, PathBuf)> = std::sync::OnceLock::new();
     T.get_or_init(|| {
-        let data = scratch("serve-data");
         let p = kolrec::sim::SimParams {
             brands: 20,
             influencers: 400,
@@ -17,11 +16,8 @@ fn trained() -> &'static (PathBuf, PathBuf) {
             days: 60,
             ..Default::default()
         };
-        kolrec::sim::generate(&p, &data, true).unwrap();
-        let model = scratch("serve-model");
-        let o = kolrec(&["train", "--data", s(&data), "--out", s(&model), "--factors", "8", "--iterations", "4"]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        assert!(stdout(&o).contains("ANN index: 400 creators"), "{}", stdout(&o));
+        let (data, model, out) = trained_market("serve", &p, &["--factors", "8", "--iterations", "4"]);
+        assert!(out.contains("ANN index: 400 creators"), "{out}");
         (data, model)
     })
 }
