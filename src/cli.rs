@@ -1034,15 +1034,8 @@ pub fn export(a: ExportArgs) -> Result<()> {
         Some(d) => iso_date(d).with_context(|| format!("--date '{d}' is not a date (YYYY-MM-DD)"))?,
         None => crate::export::today(),
     };
-    if !(1..=10_000).contains(&a.k) {
-        return Err(crate::export::ExportError::BadK(a.k).into());
-    }
-    let final_dir = a.out.join(crate::export::partition_name(&crate::parse::format_date(date)));
-    if final_dir.exists() && !a.overwrite {
-        return Err(
-            crate::export::ExportError::Exists { date: crate::parse::format_date(date), path: final_dir }.into()
-        );
-    }
+    // Before the model and the data are loaded.
+    crate::export::preflight(&a.out, &crate::parse::format_date(date), a.k, a.overwrite)?;
     let manifest = model_dir::read_manifest(&a.model)?;
     let with_index = a.path != PathChoice::Exact && manifest.index.is_some();
     let serving = model_dir::load_serving(&a.model, !with_index)?;
@@ -1052,7 +1045,7 @@ pub fn export(a: ExportArgs) -> Result<()> {
         Ok((g, _)) => {
             // As of the export date, or the data's last snapshot if that is earlier.
             let last = ds.snapshots.date.iter().max().copied().unwrap_or(date);
-            crate::export::growth_scores(&g, &ds, &serving.model, date.min(last))
+            crate::export::growth_scores(&crate::score::growth_by_id(&g, &ds, date.min(last)), &serving.model)
         }
         Err(model_dir::ModelDirError::NoGrowth { .. }) => Default::default(),
         Err(e) => return Err(e.into()),

@@ -47,6 +47,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     }
     println!();
     println!("{}", Summary::of(&ds));
+    let last_snapshot = ds.snapshots.date.iter().max().copied().unwrap_or(0);
     drop(ds);
 
     let model = out.join("model");
@@ -117,7 +118,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     match crate::model_dir::load_growth(&model) {
         Ok((g, _)) => {
             let ds = dataset::load(&data_dir, &LoadOptions::default())?.0;
-            let day = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+            let day = last_snapshot;
             println!("[6/7] creators most likely to grow strongly in the next 30 days\n");
             println!("$ kolrec growth --as-of {} --top 10", crate::parse::format_date(day));
             let t = Instant::now();
@@ -127,8 +128,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         Err(e) => println!("[6/7] no growth model: {e}\n"),
     }
     let exports = out.join("export");
-    let last = dataset::load(&data_dir, &LoadOptions::default())?.0.snapshots.date.iter().max().copied().unwrap_or(0);
-    let date = crate::parse::format_date(last + 1);
+    let date = crate::parse::format_date(last_snapshot + 1);
     println!("[7/7] the nightly export: every brand's top 100 creators\n");
     println!(
         "$ kolrec export --model {} --data {} --out {} -k 100 --date {date} --overwrite",

@@ -172,6 +172,19 @@ pub fn partition_name(date: &str) -> String {
     format!("date={date}")
 }
 
+/// The checks that need no model or data (so the CLI runs them before loading either): `k` in
+/// range, and the date's partition absent unless `overwrite`. Returns the partition's path.
+pub fn preflight(out: &Path, date: &str, k: usize, overwrite: bool) -> Result<PathBuf, ExportError> {
+    if !(1..=10_000).contains(&k) {
+        return Err(ExportError::BadK(k));
+    }
+    let dir = out.join(partition_name(date));
+    if dir.exists() && !overwrite {
+        return Err(ExportError::Exists { date: date.into(), path: dir });
+    }
+    Ok(dir)
+}
+
 /// Exact top-k of each brand in `queries` over all creators, skipping `skip(b, i)`.
 pub fn exact_top_k(
     queries: &[&[f32]],
@@ -372,16 +385,10 @@ impl ExportJob<'_> {
     pub fn run(self) -> Result<ExportSummary, ExportError> {
         let t0 = Instant::now();
         let r = &self.record;
-        if !(1..=10_000).contains(&r.k) {
-            return Err(ExportError::BadK(r.k));
-        }
         if r.brands_per_part == 0 {
             return Err(ExportError::BadRowsPerFile);
         }
-        let final_dir = self.out.join(partition_name(&r.date));
-        if final_dir.exists() && !self.overwrite {
-            return Err(ExportError::Exists { date: r.date.clone(), path: final_dir });
-        }
+        let final_dir = preflight(self.out, &r.date, r.k, self.overwrite)?;
         let path = self.scoring_path()?;
         let partial = self.out.join(format!(".{}.partial", partition_name(&r.date)));
         fs::create_dir_all(&partial).map_err(io(&partial))?;
@@ -496,22 +503,15 @@ pub fn brand_queries(model: &AffinityModel, brands: &crate::dataset::Brands) -> 
     out
 }
 
-/// Growth scores of the model's creators as of `day` (creators the growth model cannot score,
-/// or that the data does not have, stay empty).
-pub fn growth_scores(
-    g: &crate::growth::GrowthModel,
-    ds: &crate::dataset::Dataset,
-    model: &AffinityModel,
-    day: i32,
-) -> Growth {
-    let scoring = g.score(ds, day, 0);
-    let rows = model.influencer_index();
+/// Growth scores of the model's creators (creators the growth model cannot score, or that the
+/// data does not have, stay empty).
+pub fn growth_scores(by_id: &crate::score::GrowthById, model: &AffinityModel) -> Growth {
     let n = model.influencer_ids.len();
-    let mut out = Growth { probability: vec![None; n], suspicious: vec![None; n], as_of: Some(scoring.as_of.clone()) };
-    for s in &scoring.scored {
-        if let Some(&i) = rows.get(s.influencer_id.as_str()) {
-            out.probability[i] = Some(s.probability);
-            out.suspicious[i] = Some(s.suspicious_growth);
+    let mut out = Growth { probability: vec![None; n], suspicious: vec![None; n], as_of: Some(by_id.1.clone()) };
+    for (i, id) in model.influencer_ids.iter().enumerate() {
+        if let Some((p, flag, _)) = by_id.0.get(id) {
+            out.probability[i] = Some(*p);
+            out.suspicious[i] = Some(*flag);
         }
     }
     out

@@ -146,8 +146,23 @@ pub struct Row {
     pub status: String,
 }
 
-/// Growth scores by influencer ID (from `GrowthModel::score` on a dataset), and the as-of date.
+/// Growth scores by influencer ID: probability, `suspicious_growth` and the flag's reason (empty
+/// when not flagged); and the as-of date.
 pub type GrowthById = (HashMap<String, (f32, bool, String)>, String);
+
+/// Score every creator of `ds` as of `day` with the growth model, keyed by influencer ID.
+pub fn growth_by_id(g: &crate::growth::GrowthModel, ds: &crate::dataset::Dataset, day: i32) -> GrowthById {
+    let s = g.score(ds, day, 0);
+    let map = s
+        .scored
+        .into_iter()
+        .map(|r| {
+            let why = if r.suspicious_growth { r.reason } else { String::new() };
+            (r.influencer_id, (r.probability, r.suspicious_growth, why))
+        })
+        .collect();
+    (map, s.as_of)
+}
 
 /// Score the parsed creators for `query`; `rows[k]` belongs to input row `parsed.source_row[k]`.
 pub fn score(server: &Server, query: &[f32], parsed: &Parsed, growth: Option<&GrowthById>) -> Vec<Row> {

@@ -9,6 +9,13 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// `kolrec score --model M --brand B --input I --out O EXTRA...`.
+fn score(model: &Path, brand: &str, input: &Path, out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["score", "--model", s(model), "--brand", brand, "--input", s(input), "--out", out];
+    args.extend_from_slice(extra);
+    kolrec(&args)
+}
+
 fn read(path: &Path) -> polars::prelude::DataFrame {
     kolrec::table::read(path).unwrap().frame
 }
@@ -35,19 +42,7 @@ fn a_platform_export_keeps_every_row_in_order_with_a_status() {
     )
     .unwrap();
     let out = dir.join("scored.csv");
-    let o = kolrec(&[
-        "score",
-        "--model",
-        s(model),
-        "--brand",
-        "b000001",
-        "--input",
-        s(&input),
-        "--out",
-        s(&out),
-        "--platform",
-        "tiktok",
-    ]);
+    let o = score(model, "b000001", &input, s(&out), &["--platform", "tiktok"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("scored 3 of 6 rows"), "{}", stdout(&o));
     let df = read(&out);
@@ -87,19 +82,7 @@ fn the_contract_table_is_scored_with_known_creators_and_growth() {
     let input = dir.join("influencers.csv");
     std::fs::write(&input, text).unwrap();
     let out = dir.join("scored.parquet");
-    let o = kolrec(&[
-        "score",
-        "--model",
-        s(model),
-        "--brand",
-        "b000002",
-        "--input",
-        s(&input),
-        "--out",
-        s(&out),
-        "--data",
-        s(data),
-    ]);
+    let o = score(model, "b000002", &input, s(&out), &["--data", s(data)]);
     assert!(o.status.success(), "{}", stderr(&o));
     let df = read(&out);
     assert_eq!(strings(&df, "influencer_id_input"), [&ids[4], &ids[3], &ids[2], &ids[1], &ids[0], "newbie"]);
@@ -126,19 +109,7 @@ fn bad_score_inputs_exit_2_and_say_why() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
     }
-    let o = kolrec(&[
-        "score",
-        "--model",
-        s(model),
-        "--brand",
-        "b000001",
-        "--input",
-        s(&input),
-        "--out",
-        s(&dir.join("o.xlsx")),
-        "--platform",
-        "douyin",
-    ]);
+    let o = score(model, "b000001", &input, s(&dir.join("o.xlsx")), &["--platform", "douyin"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("xlsx"), "{}", stderr(&o));
 }
