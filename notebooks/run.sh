@@ -9,7 +9,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 results=$(mkdir -p "${1:-$here/results}" && cd "${1:-$here/results}" && pwd)
 venv=${KOLREC_NOTEBOOK_VENV:-$HOME/.cache/kolrec-notebooks}
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/kolrec-target}
 
 echo "== python environment: $venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -17,8 +16,11 @@ echo "== python environment: $venv"
 py="$venv/bin/python"
 
 echo "== kolrec on the sample dataset"
+# The binary `cargo run --release` builds: the same target directory (CARGO_TARGET_DIR, or the
+# project's own), so no second cold build.
 (cd "$root" && cargo build --release --quiet)
-k="$CARGO_TARGET_DIR/release/kolrec"
+target=$(cd "$root" && cargo metadata --format-version 1 --no-deps | "$py" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+k="$target/release/kolrec"
 data="$root/datasets/sample"
 model="$results/model"
 last=$("$py" -c "import polars as pl, sys; print(pl.read_parquet(sys.argv[1])['date'].max())" "$data/follower_snapshots.parquet")

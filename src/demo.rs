@@ -1,20 +1,24 @@
-//! `kolrec demo`: the main job end to end on the sample market, printing what it did and where
-//! every file went.
+//! `kolrec demo`: the main job end to end on the sample market — generate, validate, train,
+//! evaluate, serve, score growth, export — printing what it did and where every file went. The
+//! dataset is loaded once; every step is a library call.
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::affinity::{AffinityParams, Tracking};
-use crate::dataset::{self, LoadOptions};
-use crate::describe::Summary;
-use crate::evaluate::EvalConfig;
-use crate::growth::GrowthParams;
-use crate::index::IndexParams;
-use crate::recommend::{Brief, FilterSpec, Who};
-use crate::sim::{self, SimParams};
-use crate::tier::Tier;
+use kolrec::dataset::{self, LoadOptions};
+use kolrec::describe::Summary;
+use kolrec::engine::{BatchPath, Engine, OpenOptions};
+use kolrec::evaluate::{self, EvalConfig};
+use kolrec::export::{ExportConfig, ExportJob};
+use kolrec::model_dir::{self, DataInfo};
+use kolrec::pipeline::{Brief, FilterSpec, Who};
+use kolrec::sim::{self, SimParams, truth::Truth};
+use kolrec::tier::Tier;
+use kolrec::train::{self, TrainConfig};
+
+use crate::cli::print;
 
 pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
@@ -47,27 +51,21 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     }
     println!();
     println!("{}", Summary::of(&ds));
-    let last_snapshot = ds.snapshots.date.iter().max().copied().unwrap_or(0);
-    drop(ds);
+    let info = DataInfo::of(&data_dir, &ds).with_context(|| format!("fingerprinting {}", data_dir.display()))?;
 
     let model = out.join("model");
-    let params = AffinityParams::default();
+    let cfg = TrainConfig { quiet: false, ..TrainConfig::default() };
     println!(
         "\n[3/7] training the affinity model ({} objective, {} factors) into {}",
-        params.objective,
-        params.factors,
+        cfg.affinity.objective,
+        cfg.affinity.factors,
         model.display()
     );
-    let m = crate::cli::train_into(
-        &data_dir,
-        &model,
-        &params,
-        false,
-        Tracking::Ends,
-        Some(&IndexParams::default()),
-        Some(&GrowthParams::default()),
-    )?;
-    let t = &m.affinity.as_ref().expect("just trained").train;
+    let trained = train::train(&ds, info.clone(), &model, &cfg)?;
+    for w in &trained.warnings {
+        println!("      warning: {w}");
+    }
+    let t = &trained.manifest.affinity.as_ref().expect("just trained").train;
     println!(
         "      {} pairs from {} campaign rows, {} warm brands, {} warm influencers; objective {:.0} -> {:.0}; {:.1}s",
         t.pairs,
@@ -78,19 +76,26 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         t.objective_history.last().copied().unwrap_or(f64::NAN),
         t.seconds
     );
+    drop(trained);
     println!("\n[4/7] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
-    let report = crate::cli::eval_model(&data_dir, &model, &EvalConfig { bootstrap: 200, ..EvalConfig::default() })?;
+    let truth = Truth::load(&data_dir, &ds)?;
+    let cfg = EvalConfig { bootstrap: 200, ..EvalConfig::default() };
+    let report = evaluate::evaluate_model_dir(&ds, truth.as_ref(), &model, &cfg)?;
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
     println!("{report}");
     println!("(held-out metrics count only pairs brands actually tried; the true outcomes score every creator)");
 
     println!("\n[5/7] serving from {} (ANN index, filters, a brief, lookalikes)\n", model.display());
-    let serving = crate::model_dir::load_serving(&model, false)?;
-    let server = serving.server();
+    let engine = Engine::open(&model, &OpenOptions::default())?;
+    let catalog = engine.catalog();
     // The brand with the most history: its reasons have past outcomes to show.
-    let b = (0..serving.catalog.brands.id.len())
-        .max_by_key(|&b| (serving.catalog.worked_with(b).len(), std::cmp::Reverse(b)))
+    let b = (0..catalog.brands.id.len())
+        .max_by_key(|&b| (catalog.worked_with(b).len(), std::cmp::Reverse(b)))
         .context("the sample has no brand")?;
-    let brand = Who::Brand(serving.catalog.brands.id[b].clone());
+    let brand_id = &catalog.brands.id[b];
+    let brand = Who::Brand(brand_id.clone());
     let shown = [
         ("kolrec recommend --brand {id} -k 10", FilterSpec::default()),
         (
@@ -104,62 +109,63 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         ),
     ];
     for (cmd, spec) in shown {
-        println!("$ {}", cmd.replace("{id}", &serving.catalog.brands.id[b]));
-        println!("{}", crate::recommend::table(&server.recommend(&brand, 10, &spec)?));
+        println!("$ {}", cmd.replace("{id}", brand_id));
+        println!("{}", print::answer(&engine.recommend(&brand, 10, &spec)?));
     }
-    let category = serving.catalog.brands.category[b].clone();
+    let category = catalog.brands.category[b].clone();
     let brief = Who::Brief(Brief { category: category.clone(), country: "CN".into(), ..Default::default() });
     println!("$ kolrec recommend --brief-category {category} --brief-country CN -k 5");
-    println!("{}", crate::recommend::table(&server.recommend(&brief, 5, &FilterSpec::default())?));
-    let top = server.recommend(&brand, 1, &FilterSpec::default())?.results[0].influencer_id.clone();
+    println!("{}", print::answer(&engine.recommend(&brief, 5, &FilterSpec::default())?));
+    let top = engine.recommend(&brand, 1, &FilterSpec::default())?.results[0].influencer_id.clone();
     println!("$ kolrec similar --influencer {top} -k 5");
-    print!("{}", crate::recommend::table(&server.similar(&top, 5, &FilterSpec::default())?));
+    print!("{}", print::answer(&engine.similar(&top, 5, &FilterSpec::default())?));
     println!();
-    match crate::model_dir::load_growth(&model) {
-        Ok((g, _)) => {
-            let ds = dataset::load(&data_dir, &LoadOptions::default())?.0;
-            let day = last_snapshot;
-            println!("[6/7] creators most likely to grow strongly in the next 30 days\n");
-            println!("$ kolrec growth --as-of {} --top 10", crate::parse::format_date(day));
-            let t = Instant::now();
-            let scoring = g.score(&ds, day, 10);
-            println!("{}", crate::growth::table(&scoring, 10, t.elapsed().as_secs_f64()));
-        }
-        Err(e) => println!("[6/7] no growth model: {e}\n"),
+    let last_snapshot = Engine::last_snapshot(&ds).unwrap_or(0);
+    if engine.growth_model().is_some() {
+        println!("[6/7] creators most likely to grow strongly in the next 30 days\n");
+        println!("$ kolrec growth --as-of {} --top 10", kolrec::parse::format_date(last_snapshot));
+        let t = Instant::now();
+        let scoring = engine.growth(&ds, last_snapshot, None, 10)?;
+        println!("{}", print::growth(&scoring, 10, t.elapsed().as_secs_f64()));
+    } else {
+        println!("[6/7] no growth model: {}\n", model_dir::ModelDirError::NoGrowth { dir: model.clone() });
     }
     let exports = out.join("export");
-    let date = crate::parse::format_date(last_snapshot + 1);
+    let date = last_snapshot + 1;
+    let date_text = kolrec::parse::format_date(date);
     println!("[7/7] the nightly export: every brand's top 100 creators\n");
     println!(
-        "$ kolrec export --model {} --data {} --out {} -k 100 --date {date} --overwrite",
+        "$ kolrec export --model {} --data {} --out {} -k 100 --date {date_text} --overwrite",
         model.display(),
         data_dir.display(),
         exports.display()
     );
-    crate::cli::export(crate::cli::ExportArgs {
-        model: model.clone(),
-        data: data_dir.clone(),
+    let t = Instant::now();
+    let cfg = ExportConfig {
         out: exports.clone(),
+        date,
         k: 100,
-        date: Some(date.clone()),
         overwrite: true,
         rows_per_file: 200_000,
-        path: crate::export::PathChoice::Auto,
-        exclude_worked: false,
+        path: BatchPath::Auto,
+        filters: FilterSpec::default(),
         quiet: true,
-    })?;
+    };
+    let job = ExportJob::prepare(&engine, &ds, &info, &cfg)?;
+    let summary = job.run()?;
+    println!("{}", print::exported(&summary, t.elapsed().as_secs_f64()));
     println!();
     println!("done in {:.1}s. Files:", t0.elapsed().as_secs_f64());
     println!("  dataset       {}", data_dir.display());
     if data.is_none() {
         println!("  ground truth  {}", data_dir.join("truth").display());
     }
-    println!("  model         {}", model.join(crate::model_dir::AFFINITY_FILE).display());
-    println!("  catalogue     {}", model.join(crate::model_dir::CATALOG_FILE).display());
-    println!("  ANN index     {}", model.join(crate::model_dir::INDEX_DIR).display());
-    println!("  growth model  {}", model.join(crate::model_dir::GROWTH_FILE).display());
-    println!("  manifest      {}", model.join(crate::model_dir::MANIFEST_FILE).display());
-    println!("  evaluation    {}", model.join("eval.json").display());
-    println!("  export        {}", exports.join(crate::export::partition_name(&date)).display());
+    println!("  model         {}", model.join(model_dir::AFFINITY_FILE).display());
+    println!("  catalogue     {}", model.join(model_dir::CATALOG_FILE).display());
+    println!("  ANN index     {}", model.join(model_dir::INDEX_DIR).display());
+    println!("  growth model  {}", model.join(model_dir::GROWTH_FILE).display());
+    println!("  manifest      {}", model.join(model_dir::MANIFEST_FILE).display());
+    println!("  evaluation    {}", model.join(model_dir::EVAL_FILE).display());
+    println!("  export        {}", summary.partition.display());
     Ok(())
 }

@@ -13,32 +13,25 @@
 //! * **Deterministic.** Brands are sorted by ID, ties between creators broken by model row, and
 //!   timings live only in the manifest, so the same model and data give identical rows and parts.
 //!
-//! Scoring path: the exact blocked matrix multiply (`ndarray`'s sgemm over tiles of brands ×
-//! creators, a running top-k per brand) when `brands × creators × dim ≤ EXACT_BUDGET`, the HNSW
-//! index (re-scored exactly) otherwise. Both return the model's inner products.
+//! Scoring: every brand goes through the engine's pipeline under the run's filters
+//! ([`Engine::batch_top_k`]): the exact blocked matrix multiply while the batch is small enough,
+//! the HNSW index (re-scored exactly) otherwise.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use ndarray::ArrayView2;
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::affinity::AffinityModel;
-use crate::catalog::Catalog;
-use crate::contract::Objective;
-use crate::index::{Hit, HnswIndex, TopK};
+use crate::dataset::Dataset;
+use crate::engine::{BatchPath, BrandQuery, Engine, EngineError, GrowthById};
+use crate::index::Hit;
+use crate::model_dir::DataInfo;
+use crate::pipeline::{Filter, FilterSpec, QueryError};
 use crate::progress::Progress;
 
-/// Multiply-adds of the exact path's budget: 20,000 brands × 1,000,000 creators × 66 dims is
-/// 1.3·10¹²; above 4·10¹² the index answers (see README "Nightly export" for the measurements).
-pub const EXACT_BUDGET: f64 = 4e12;
-/// Brands per tile of the exact path, and creators per tile.
-const BRAND_TILE: usize = 64;
-const CREATOR_TILE: usize = 8192;
-pub const EXPORT_FORMAT: u32 = 1;
+pub const EXPORT_FORMAT: u32 = 2;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -47,7 +40,7 @@ pub enum ExportError {
     #[error("rows per file must be at least 1")]
     BadRowsPerFile,
     #[error(
-        "an export for {date} already exists at {}; pass --overwrite to replace it",
+        "an export for {date} already exists at {}; overwrite it to replace it",
         path.display()
     )]
     Exists { date: String, path: PathBuf },
@@ -56,35 +49,21 @@ pub enum ExportError {
         lock.display()
     )]
     Locked { date: String, pid: u32, lock: PathBuf },
-    #[error("the scoring path 'index' needs an ANN index in {}: run `kolrec index --model DIR`", dir.display())]
-    NoIndex { dir: PathBuf },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Filter(#[from] QueryError),
     #[error("writing {}: {source}", path.display())]
     Io { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Table(#[from] crate::table::TableError),
+    #[cfg(feature = "failpoints")]
     #[error("failpoint {0} reached (KOLREC_FAILPOINT, for tests)")]
     Failpoint(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ExportError + '_ {
     move |source| ExportError::Io { path: path.into(), source }
-}
-
-/// How brands are matched to creators.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum PathChoice {
-    /// Exact when `brands × creators × dim ≤ EXACT_BUDGET`, else the index.
-    Auto,
-    Exact,
-    Index,
-}
-
-/// One brand to export: its ID, query vector, and model row (`None`: cold, embedded from features).
-pub struct BrandQuery {
-    pub id: String,
-    pub vector: Vec<f32>,
-    pub row: Option<usize>,
 }
 
 /// Per creator, aligned with the model: growth probability and flag (when a growth model scored it).
@@ -103,8 +82,8 @@ pub struct RunRecord {
     pub date: String,
     pub k: usize,
     pub brands_per_part: usize,
-    pub path: PathChoice,
-    pub exclude_worked: bool,
+    pub path: BatchPath,
+    pub filters: FilterSpec,
     pub model_crc32: String,
     pub data_fingerprint: String,
     pub growth_as_of: Option<String>,
@@ -127,7 +106,7 @@ pub struct ExportManifest {
     pub run: RunRecord,
     pub model_dir: String,
     pub data_dir: String,
-    pub scoring_path: PathChoice,
+    pub scoring_path: BatchPath,
     pub rows: usize,
     pub cold_brands: usize,
     pub creators: usize,
@@ -139,18 +118,38 @@ pub struct ExportManifest {
     pub rows_per_second: f64,
 }
 
-pub struct ExportJob<'a> {
-    pub model: &'a AffinityModel,
-    pub catalog: &'a Catalog,
-    pub index: Option<&'a HnswIndex>,
-    pub model_dir: &'a Path,
-    pub data_dir: &'a Path,
-    pub brands: Vec<BrandQuery>,
-    pub growth: Growth,
-    pub out: &'a Path,
-    pub record: RunRecord,
+/// What to export.
+#[derive(Clone, Debug)]
+pub struct ExportConfig {
+    /// Export root; the partition is `out/date=YYYY-MM-DD/`.
+    pub out: PathBuf,
+    /// Partition date, in days since 1970-01-01.
+    pub date: i32,
+    pub k: usize,
+    /// Replace an existing partition for the date.
     pub overwrite: bool,
+    /// Rows per Parquet part at most (whole brands per part).
+    pub rows_per_file: usize,
+    pub path: BatchPath,
+    /// Applied to every brand; `exclude_worked` leaves out each brand's own past creators.
+    pub filters: FilterSpec,
     pub quiet: bool,
+}
+
+/// A prepared export: every brand's query, the compiled filters and the growth scores, holding
+/// nothing of the dataset (which the caller may drop before [`ExportJob::run`]).
+pub struct ExportJob<'a> {
+    engine: &'a Engine,
+    model_dir: PathBuf,
+    data_dir: String,
+    brands: Vec<BrandQuery>,
+    /// The run's filters, compiled (each brand's past creators are added per brand).
+    filter: Filter,
+    growth: Growth,
+    out: PathBuf,
+    record: RunRecord,
+    overwrite: bool,
+    quiet: bool,
 }
 
 /// The schema every part has, in order.
@@ -185,66 +184,14 @@ pub fn preflight(out: &Path, date: &str, k: usize, overwrite: bool) -> Result<Pa
     Ok(dir)
 }
 
-/// Exact top-k of each brand in `queries` over all creators, skipping `skip(b, i)`.
-pub fn exact_top_k(
-    queries: &[&[f32]],
-    creators: &[f32],
-    dim: usize,
-    k: usize,
-    skip: &(dyn Fn(usize, u32) -> bool + Sync),
-) -> Vec<Vec<Hit>> {
-    let n = creators.len() / dim;
-    queries
-        .par_chunks(BRAND_TILE)
-        .enumerate()
-        .flat_map_iter(|(t, block)| {
-            let flat: Vec<f32> = block.iter().flat_map(|q| q.iter().copied()).collect();
-            let b = ArrayView2::from_shape((block.len(), dim), &flat).expect("brands × dim");
-            let mut tops: Vec<TopK> = (0..block.len()).map(|_| TopK::new(k)).collect();
-            let mut from = 0;
-            while from < n {
-                let to = (from + CREATOR_TILE).min(n);
-                let c = ArrayView2::from_shape((to - from, dim), &creators[from * dim..to * dim]).expect("tile × dim");
-                let scores = b.dot(&c.t());
-                for (j, row) in scores.outer_iter().enumerate() {
-                    let brand = t * BRAND_TILE + j;
-                    let top = &mut tops[j];
-                    for (o, &s) in row.iter().enumerate() {
-                        let i = (from + o) as u32;
-                        if !skip(brand, i) {
-                            top.push(Hit { item: i, score: s });
-                        }
-                    }
-                }
-                from = to;
-            }
-            tops.into_iter().map(TopK::into_sorted).collect::<Vec<_>>()
-        })
-        .collect()
-}
-
-/// The model's predicted click-through rate and CPM of a brand–creator pair. The score is
-/// `match + e_i`, with `match` the learned log ratio of the pair's rate to the market's and `e_i`
-/// the creator's log impressions per unit cost relative to the market's (see `affinity::outcome`).
-pub fn predicted_ctr_cpm(model: &AffinityModel, score: f32, creator: usize) -> (Option<f32>, f32) {
-    predicted_ctr_cpm_with(model, score, model.efficiency.offsets.get(creator).copied().unwrap_or(0.0))
-}
-
-/// `predicted_ctr_cpm` for a creator whose cost-efficiency offset `e` is given (a new creator's
-/// comes from its quote).
-pub fn predicted_ctr_cpm_with(model: &AffinityModel, score: f32, e: f32) -> (Option<f32>, f32) {
-    let e = f64::from(e);
-    let cpm = 1000.0 * (-model.efficiency.ln_ipc0 - e).exp();
-    let ctr = (model.market.objective == Objective::Engagement)
-        .then(|| (model.market.ctr * (f64::from(score) - e).exp()).min(1.0) as f32);
-    (ctr, cpm as f32)
-}
-
 fn crc_of(path: &Path) -> Result<(u64, String), ExportError> {
     let bytes = fs::read(path).map_err(io(path))?;
     Ok((bytes.len() as u64, format!("{:08x}", crc32fast::hash(&bytes))))
 }
 
+/// Test hook, compiled only with the `failpoints` feature: `KOLREC_FAILPOINT=export-fail-after-part=N`
+/// fails the run after part N, `export-hang-after-part=N` hangs there until killed.
+#[cfg(feature = "failpoints")]
 fn failpoint(name: &str, parts_done: usize) -> Result<(), ExportError> {
     let Ok(v) = std::env::var("KOLREC_FAILPOINT") else { return Ok(()) };
     let Some((what, n)) = v.split_once('=') else { return Ok(()) };
@@ -253,12 +200,17 @@ fn failpoint(name: &str, parts_done: usize) -> Result<(), ExportError> {
     }
     match what {
         w if w == format!("{name}-fail-after-part") => Err(ExportError::Failpoint(v.clone())),
-        // A hang that only a kill ends: the resume test kills the process here.
         w if w == format!("{name}-hang-after-part") => loop {
             std::thread::sleep(std::time::Duration::from_secs(3600));
         },
         _ => Ok(()),
     }
+}
+
+#[cfg(not(feature = "failpoints"))]
+#[inline(always)]
+fn failpoint(_name: &str, _parts_done: usize) -> Result<(), ExportError> {
+    Ok(())
 }
 
 fn pid_alive(pid: u32) -> bool {
@@ -294,49 +246,65 @@ pub struct ExportSummary {
     pub manifest: ExportManifest,
 }
 
-impl ExportJob<'_> {
-    fn scoring_path(&self) -> Result<PathChoice, ExportError> {
-        let work = self.brands.len() as f64 * self.catalog.len() as f64 * self.model.dim() as f64;
-        let path = match self.record.path {
-            PathChoice::Auto if work <= EXACT_BUDGET || self.index.is_none() => PathChoice::Exact,
-            PathChoice::Auto => PathChoice::Index,
-            p => p,
-        };
-        if path == PathChoice::Index && self.index.is_none() {
-            return Err(ExportError::NoIndex { dir: self.model_dir.into() });
+impl<'a> ExportJob<'a> {
+    /// Check the config, score growth as of the export date (or the data's last snapshot if that
+    /// is earlier), and resolve every brand of `ds`.
+    pub fn prepare(
+        engine: &'a Engine,
+        ds: &Dataset,
+        data: &DataInfo,
+        cfg: &ExportConfig,
+    ) -> Result<ExportJob<'a>, ExportError> {
+        let date = crate::parse::format_date(cfg.date);
+        preflight(&cfg.out, &date, cfg.k, cfg.overwrite)?;
+        if cfg.rows_per_file == 0 {
+            return Err(ExportError::BadRowsPerFile);
         }
-        Ok(path)
+        let filter = engine.compile(&cfg.filters)?;
+        let growth = match engine.growth_model() {
+            Some(_) => {
+                let last = ds.snapshots.date.iter().max().copied().unwrap_or(cfg.date);
+                growth_scores(&engine.growth_by_id(ds, cfg.date.min(last))?, engine)
+            }
+            None => Growth::default(),
+        };
+        let brands = engine.brand_queries(&ds.brands);
+        let record = RunRecord {
+            format: EXPORT_FORMAT,
+            kolrec_version: env!("CARGO_PKG_VERSION").into(),
+            date,
+            k: cfg.k,
+            brands_per_part: (cfg.rows_per_file / cfg.k).max(1),
+            path: cfg.path,
+            filters: cfg.filters.clone(),
+            model_crc32: engine.model_id().to_string(),
+            data_fingerprint: data.fingerprint.clone(),
+            growth_as_of: growth.as_of.clone(),
+            brands: brands.len(),
+        };
+        Ok(ExportJob {
+            engine,
+            model_dir: engine.dir().map(Path::to_path_buf).unwrap_or_default(),
+            data_dir: data.dir.clone(),
+            brands,
+            filter,
+            growth,
+            out: cfg.out.clone(),
+            record,
+            overwrite: cfg.overwrite,
+            quiet: cfg.quiet,
+        })
     }
 
-    fn top_k(&self, brands: &[BrandQuery], path: PathChoice) -> Vec<Vec<Hit>> {
-        let (k, dim) = (self.record.k, self.model.dim());
-        let worked = |b: usize| brands[b].row.map_or(&[][..], |r| self.catalog.worked_with(r));
-        let skip = |b: usize, i: u32| self.record.exclude_worked && worked(b).binary_search(&i).is_ok();
-        match (path, self.index) {
-            (PathChoice::Index, Some(index)) => {
-                let exact = crate::index::ExactIndex::new(&self.model.influencer_vectors, dim);
-                let ef = index.params().ef_search.max(2 * k);
-                brands
-                    .par_iter()
-                    .enumerate()
-                    .map(|(b, q)| {
-                        let allowed = |i: u32| !skip(b, i);
-                        let hits = index.search_ef(&q.vector, k, ef, Some(&allowed));
-                        // Exact scores and the exact tie order, as the exact path gives.
-                        exact.search_among(&q.vector, k, hits.iter().map(|h| h.item))
-                    })
-                    .collect()
-            }
-            _ => {
-                let queries: Vec<&[f32]> = brands.iter().map(|q| q.vector.as_slice()).collect();
-                exact_top_k(&queries, &self.model.influencer_vectors, dim, k, &skip)
-            }
-        }
+    /// What the run computes (recorded in `_RUN.json`).
+    pub fn record(&self) -> &RunRecord {
+        &self.record
     }
 
     fn frame(&self, brands: &[BrandQuery], hits: &[Vec<Hit>]) -> DataFrame {
         let rows: usize = hits.iter().map(Vec::len).sum();
-        let c = &self.catalog.influencers;
+        let (model, catalog) = (self.engine.model(), self.engine.catalog());
+        let c = &catalog.influencers;
         let mut brand_id = Vec::with_capacity(rows);
         let mut inf = Vec::with_capacity(rows);
         let mut rank = Vec::with_capacity(rows);
@@ -349,10 +317,10 @@ impl ExportJob<'_> {
         let mut past = Vec::with_capacity(rows);
         let mut cold = Vec::with_capacity(rows);
         for (q, hs) in brands.iter().zip(hits) {
-            let w = q.row.map_or(&[][..], |r| self.catalog.worked_with(r));
+            let w = q.query.brand.map_or(&[][..], |r| catalog.worked_with(r));
             for (r, h) in hs.iter().enumerate() {
                 let i = h.item as usize;
-                let (t, m) = predicted_ctr_cpm(self.model, h.score, i);
+                let (t, m) = model.predicted_ctr_cpm(h.score, model.efficiency_of(i));
                 brand_id.push(q.id.as_str());
                 inf.push(c.id[i].as_str());
                 rank.push(r as u32 + 1);
@@ -363,7 +331,7 @@ impl ExportJob<'_> {
                 susp.push(self.growth.suspicious.get(i).copied().flatten());
                 worked.push(w.binary_search(&h.item).is_ok());
                 past.push(c.campaigns[i]);
-                cold.push(q.row.is_none());
+                cold.push(q.is_cold());
             }
         }
         DataFrame::new_infer_height(vec![
@@ -385,11 +353,8 @@ impl ExportJob<'_> {
     pub fn run(self) -> Result<ExportSummary, ExportError> {
         let t0 = Instant::now();
         let r = &self.record;
-        if r.brands_per_part == 0 {
-            return Err(ExportError::BadRowsPerFile);
-        }
-        let final_dir = preflight(self.out, &r.date, r.k, self.overwrite)?;
-        let path = self.scoring_path()?;
+        let final_dir = preflight(&self.out, &r.date, r.k, self.overwrite)?;
+        let path = self.engine.batch_path(self.brands.len(), r.path)?;
         let partial = self.out.join(format!(".{}.partial", partition_name(&r.date)));
         fs::create_dir_all(&partial).map_err(io(&partial))?;
         let _lock = Lock::take(partial.join("_LOCK"), &r.date)?;
@@ -427,7 +392,7 @@ impl ExportJob<'_> {
                 crate::table::read(&file)?.frame.height()
             } else {
                 let t = Instant::now();
-                let hits = self.top_k(brands, path);
+                let hits = self.engine.batch_top_k(brands, r.k, &self.filter, path);
                 scoring += t.elapsed().as_secs_f64();
                 let mut frame = self.frame(brands, &hits);
                 crate::table::write(&mut frame, &file)?;
@@ -452,11 +417,11 @@ impl ExportJob<'_> {
         let manifest = ExportManifest {
             run: r.clone(),
             model_dir: self.model_dir.display().to_string(),
-            data_dir: self.data_dir.display().to_string(),
+            data_dir: self.data_dir.clone(),
             scoring_path: path,
             rows,
-            cold_brands: self.brands.iter().filter(|b| b.row.is_none()).count(),
-            creators: self.catalog.len(),
+            cold_brands: self.brands.iter().filter(|b| b.is_cold()).count(),
+            creators: self.engine.catalog().len(),
             columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
             files,
             parts_resumed: resumed,
@@ -483,29 +448,10 @@ impl ExportJob<'_> {
     }
 }
 
-/// Every brand of the data, sorted by ID: trained brands use their model vector, the others
-/// (arrived after training) are embedded from their features as cold brands.
-pub fn brand_queries(model: &AffinityModel, brands: &crate::dataset::Brands) -> Vec<BrandQuery> {
-    let rows = model.brand_index();
-    let cold = model.embed_brands(brands);
-    let d = model.dim();
-    let mut out: Vec<BrandQuery> = (0..brands.len())
-        .map(|b| {
-            let row = rows.get(brands.id[b].as_str()).copied();
-            let vector = match row {
-                Some(r) => model.brand_vector(r).to_vec(),
-                None => cold[b * d..(b + 1) * d].to_vec(),
-            };
-            BrandQuery { id: brands.id[b].clone(), vector, row }
-        })
-        .collect();
-    out.sort_by(|a, b| a.id.cmp(&b.id));
-    out
-}
-
 /// Growth scores of the model's creators (creators the growth model cannot score, or that the
 /// data does not have, stay empty).
-pub fn growth_scores(by_id: &crate::score::GrowthById, model: &AffinityModel) -> Growth {
+pub fn growth_scores(by_id: &GrowthById, engine: &Engine) -> Growth {
+    let model = engine.model();
     let n = model.influencer_ids.len();
     let mut out = Growth { probability: vec![None; n], suspicious: vec![None; n], as_of: Some(by_id.1.clone()) };
     for (i, id) in model.influencer_ids.iter().enumerate() {
@@ -521,32 +467,4 @@ pub fn growth_scores(by_id: &crate::score::GrowthById, model: &AffinityModel) ->
 pub fn today() -> i32 {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     (secs / 86_400) as i32
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::index::MipsIndex;
-    use rand::{Rng, SeedableRng};
-
-    #[test]
-    fn the_blocked_exact_top_k_equals_a_plain_scan() {
-        let (dim, n, k) = (5, 20_000, 7);
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
-        let creators: Vec<f32> = (0..n * dim).map(|_| rng.gen_range(-1.0..1.0)).collect();
-        let queries: Vec<Vec<f32>> = (0..70).map(|_| (0..dim).map(|_| rng.gen_range(-1.0..1.0)).collect()).collect();
-        let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
-        // Brand 3 may not see creators below 100.
-        let skip = |b: usize, i: u32| b == 3 && i < 100;
-        let got = exact_top_k(&refs, &creators, dim, k, &skip);
-        let exact = crate::index::ExactIndex::new(&creators, dim);
-        for (b, q) in refs.iter().enumerate() {
-            let want = if b == 3 { exact.search_among(q, k, 100..n as u32) } else { exact.search(q, k, None) };
-            let items = |v: &[Hit]| v.iter().map(|h| h.item).collect::<Vec<_>>();
-            assert_eq!(items(&got[b]), items(&want), "brand {b}");
-            for (g, w) in got[b].iter().zip(&want) {
-                assert!((g.score - w.score).abs() < 1e-4);
-            }
-        }
-    }
 }

@@ -181,9 +181,9 @@ pub enum ImportError {
     NoFollowers { input: PathBuf, found: String },
     #[error("{}: no handle or name column; looked for aliases such as handle, username, channel name, 达人昵称 (headers found: {found})", input.display())]
     NoIdentity { input: PathBuf, found: String },
-    #[error("{}: --id-column '{name}' is not a column (headers found: {found})", input.display())]
+    #[error("{}: id_column '{name}' is not a column (headers found: {found})", input.display())]
     NoSuchColumn { input: PathBuf, name: String, found: String },
-    #[error("empty platform name: pass --platform, e.g. douyin, xiaohongshu, instagram")]
+    #[error("empty platform name: give the list's platform, e.g. douyin, xiaohongshu, instagram")]
     NoPlatform,
 }
 

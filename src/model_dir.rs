@@ -11,7 +11,6 @@ use crate::catalog::Catalog;
 use crate::contract::Table;
 use crate::growth::{GrowthModel, GrowthParams, GrowthReport};
 use crate::index::{HnswIndex, IndexError, IndexParams};
-use crate::recommend::Server;
 
 pub const AFFINITY_FILE: &str = "affinity.bin";
 pub const CATALOG_FILE: &str = "catalog.bin";
@@ -21,6 +20,12 @@ pub const GROWTH_FILE: &str = "growth.bin";
 pub const CATALOG_FORMAT: u32 = 1;
 pub const INDEX_DIR: &str = "index";
 pub const MANIFEST_FILE: &str = "manifest.json";
+/// The latest `kolrec eval` report.
+pub const EVAL_FILE: &str = "eval.json";
+/// The growth test rows `kolrec eval` writes beside the report (for ROC, PR and calibration plots).
+pub const GROWTH_PREDICTIONS_FILE: &str = "growth_predictions.parquet";
+/// Rows a lenient training load set aside.
+pub const REJECTED_FILE: &str = "rejected.csv";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelDirError {
@@ -235,29 +240,17 @@ pub fn save_growth(
 
 pub fn load_growth(dir: &Path) -> Result<(GrowthModel, Manifest), ModelDirError> {
     let manifest = read_manifest(dir)?;
+    Ok((load_growth_of(dir, &manifest)?, manifest))
+}
+
+/// The growth model `manifest` records.
+pub fn load_growth_of(dir: &Path, manifest: &Manifest) -> Result<GrowthModel, ModelDirError> {
     let entry = manifest.growth.as_ref().ok_or_else(|| ModelDirError::NoGrowth { dir: dir.into() })?;
-    let model = artifact::load(&dir.join(&entry.file), Kind::Growth)?;
-    Ok((model, manifest))
+    Ok(artifact::load(&dir.join(&entry.file), Kind::Growth)?)
 }
 
-/// Everything `recommend` and `similar` need, loaded and cross-checked.
-pub struct Serving {
-    pub model: AffinityModel,
-    pub catalog: Catalog,
-    pub index: Option<HnswIndex>,
-    pub manifest: Manifest,
-}
-
-impl Serving {
-    pub fn server(&self) -> Server<'_> {
-        let exact_below = self.index.as_ref().map_or(IndexParams::default().exact_below, |i| i.params().exact_below);
-        Server { model: &self.model, catalog: &self.catalog, index: self.index.as_ref(), exact_below }
-    }
-}
-
-/// Load the model, its catalogue and (unless `exact`) its index.
-pub fn load_serving(dir: &Path, exact: bool) -> Result<Serving, ModelDirError> {
-    let (model, manifest) = load_affinity(dir)?;
+/// Load the serving catalogue and check that it belongs to `model`.
+pub fn load_catalog(dir: &Path, manifest: &Manifest, model: &AffinityModel) -> Result<Catalog, ModelDirError> {
     let entry = manifest.catalog.as_ref().ok_or_else(|| ModelDirError::NoCatalog { dir: dir.into() })?;
     let path = dir.join(&entry.file);
     if entry.format != CATALOG_FORMAT {
@@ -267,13 +260,13 @@ pub fn load_serving(dir: &Path, exact: bool) -> Result<Serving, ModelDirError> {
     if catalog.influencers.id != model.influencer_ids || catalog.brands.id != model.brand_ids {
         return Err(ModelDirError::CatalogMismatch { path, dir: dir.into() });
     }
-    let index = if exact {
-        None
-    } else {
-        let model_crc = &manifest.affinity.as_ref().expect("loaded").crc32;
-        Some(HnswIndex::load(&dir.join(INDEX_DIR), model_crc)?)
-    };
-    Ok(Serving { model, catalog, index, manifest })
+    Ok(catalog)
+}
+
+/// Load the ANN index, checked against the model it must serve.
+pub fn load_index(dir: &Path, manifest: &Manifest) -> Result<HnswIndex, ModelDirError> {
+    let model_crc = &manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?.crc32;
+    Ok(HnswIndex::load(&dir.join(INDEX_DIR), model_crc)?)
 }
 
 pub fn load_affinity(dir: &Path) -> Result<(AffinityModel, Manifest), ModelDirError> {

@@ -1,7 +1,7 @@
-//! `kolrec score`: one brand (or brief) against a list of influencers. The list is the contract's
-//! `influencers` table or a messy platform export (read by the importer: same aliases and number
-//! parsing). Every input row comes back, in input order, with its scores or a `status` saying why
-//! it has none; creators the model does not know are scored from their features.
+//! Scoring a list of influencers, its input and output: the list is the contract's `influencers`
+//! table or a messy platform export (read by the importer: same aliases and number parsing);
+//! [`crate::engine::Engine::score`] scores the rows that parse, and [`output_frame`] gives every
+//! input row back, in input order, with its scores or a `status` saying why it has none.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -9,13 +9,13 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::dataset::Influencers;
+use crate::engine::ScoredRow;
 use crate::parse::{Cell, messy_number};
-use crate::recommend::Server;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
     #[error(
-        "{}: a platform export needs --platform (e.g. douyin, instagram); only the contract's influencers table (with influencer_id and platform columns) says it per row",
+        "{}: a platform export needs its platform given (e.g. douyin, instagram); only the contract's influencers table (with influencer_id and platform columns) says it per row",
         input.display()
     )]
     NoPlatform { input: PathBuf },
@@ -130,118 +130,6 @@ pub fn parse(input: &Path, platform: Option<&str>, id_column: Option<&str>) -> R
     Ok(Parsed { influencers: list.influencers, source_row: list.source_row, rejected, input: list.input })
 }
 
-/// One scored input row.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Row {
-    pub influencer_id: String,
-    pub known: bool,
-    pub score: f32,
-    pub rank: u32,
-    pub predicted_ctr: Option<f32>,
-    pub predicted_cpm: f32,
-    pub value_for_money: f32,
-    pub growth_probability: Option<f32>,
-    pub suspicious_growth: Option<bool>,
-    pub reason: String,
-    pub status: String,
-}
-
-/// Growth scores by influencer ID: probability, `suspicious_growth` and the flag's reason (empty
-/// when not flagged); and the as-of date.
-pub type GrowthById = (HashMap<String, (f32, bool, String)>, String);
-
-/// Score every creator of `ds` as of `day` with the growth model, keyed by influencer ID.
-pub fn growth_by_id(g: &crate::growth::GrowthModel, ds: &crate::dataset::Dataset, day: i32) -> GrowthById {
-    let s = g.score(ds, day, 0);
-    let map = s
-        .scored
-        .into_iter()
-        .map(|r| {
-            let why = if r.suspicious_growth { r.reason } else { String::new() };
-            (r.influencer_id, (r.probability, r.suspicious_growth, why))
-        })
-        .collect();
-    (map, s.as_of)
-}
-
-/// Score the parsed creators for `query`; `rows[k]` belongs to input row `parsed.source_row[k]`.
-pub fn score(server: &Server, query: &[f32], parsed: &Parsed, growth: Option<&GrowthById>) -> Vec<Row> {
-    let model = server.model;
-    let inf = &parsed.influencers;
-    let known = model.influencer_index();
-    // A platform export's IDs are `platform:handle`; the model may know the creator by another ID
-    // with the same platform and handle.
-    let c = &server.catalog.influencers;
-    let by_handle: HashMap<(String, String), usize> = (0..c.id.len())
-        .filter(|&i| !c.handle[i].is_empty())
-        .map(|i| ((c.platform.get(i).to_string(), c.handle[i].to_lowercase()), i))
-        .collect();
-    let rows_known: Vec<Option<usize>> = (0..inf.len())
-        .map(|k| {
-            known.get(inf.id[k].as_str()).copied().or_else(|| {
-                let h = inf.handle[k].to_lowercase();
-                by_handle.get(&(inf.platform[k].clone(), h)).copied()
-            })
-        })
-        .collect();
-    let cold = model.embed_influencers(inf);
-    let d = model.dim();
-    let mut out: Vec<Row> = (0..inf.len())
-        .map(|k| {
-            let (vector, e, past) = match rows_known[k] {
-                Some(i) => (model.influencer_vector(i), model.efficiency.offsets[i], c.campaigns[i]),
-                None => (
-                    &cold[k * d..(k + 1) * d],
-                    model.efficiency.quoted(inf.avg_views[k], inf.price_per_post[k]) as f32,
-                    0,
-                ),
-            };
-            let s = crate::affinity::dot(query, vector);
-            let (ctr, cpm) = crate::export::predicted_ctr_cpm_with(model, s, e);
-            let mut reason = vec![match rows_known[k] {
-                Some(_) if past > 0 => format!("known creator, {past} past campaigns"),
-                Some(_) => "known creator, no campaigns yet".to_string(),
-                None => "new to the model: scored from its profile".to_string(),
-            }];
-            if let Some(t) = ctr {
-                reason.push(format!("CTR {:.2}% ({:.1}× market)", 100.0 * t, f64::from(t) / model.market.ctr));
-            }
-            reason.push(format!("CPM {cpm:.1}"));
-            let id = rows_known[k].map_or(inf.id[k].clone(), |i| model.influencer_ids[i].clone());
-            let g = growth.and_then(|(m, _)| m.get(&id));
-            let mut status = "scored".to_string();
-            match (growth, g) {
-                (None, _) => status.push_str("; no growth score (pass --data with follower snapshots)"),
-                (Some((_, as_of)), None) => {
-                    status.push_str(&format!("; no growth score: no usable follower history as of {as_of}"))
-                }
-                (Some(_), Some((_, true, why))) => reason.push(format!("suspicious growth: {why}")),
-                _ => {}
-            }
-            Row {
-                influencer_id: id,
-                known: rows_known[k].is_some(),
-                score: s,
-                rank: 0,
-                predicted_ctr: ctr,
-                predicted_cpm: cpm,
-                // Expected clicks (or, without a CTR, impressions) per 1,000 spent.
-                value_for_money: ctr.unwrap_or(1.0) * 1e6 / cpm,
-                growth_probability: g.map(|x| x.0),
-                suspicious_growth: g.map(|x| x.1),
-                reason: reason.join("; "),
-                status,
-            }
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| out[b].score.total_cmp(&out[a].score).then(a.cmp(&b)));
-    for (r, &k) in order.iter().enumerate() {
-        out[k].rank = r as u32 + 1;
-    }
-    out
-}
-
 /// Added output columns; an input column of the same name is kept with `_input` appended.
 pub const ADDED: [&str; 11] = [
     "influencer_id",
@@ -258,13 +146,13 @@ pub const ADDED: [&str; 11] = [
 ];
 
 /// The input's columns (as read) followed by the added ones, one row per input row, in order.
-pub fn output_frame(parsed: &Parsed, rows: &[Row]) -> DataFrame {
+pub fn output_frame(parsed: &Parsed, rows: &[ScoredRow]) -> DataFrame {
     let n = parsed.input.height();
     let mut at: Vec<Option<usize>> = vec![None; n];
     for (k, &r) in parsed.source_row.iter().enumerate() {
         at[r] = Some(k);
     }
-    let pick = |f: &dyn Fn(&Row) -> Option<f32>| -> Vec<Option<f32>> {
+    let pick = |f: &dyn Fn(&ScoredRow) -> Option<f32>| -> Vec<Option<f32>> {
         at.iter().map(|k| k.and_then(|k| f(&rows[k]))).collect()
     };
     let mut cols: Vec<Column> = parsed

@@ -19,6 +19,8 @@
 
 use rayon::prelude::*;
 
+use crate::linalg::{dot32, dot64};
+
 /// Pairs in compressed-row form: for each row entity, its columns, targets and confidences.
 #[derive(Clone, Debug, Default)]
 pub struct Csr {
@@ -76,42 +78,6 @@ pub struct Hyper {
     pub w0: f64,
     pub cg_steps: usize,
 }
-
-/// Dot products with eight independent accumulators, so the compiler can vectorise them (a single
-/// running float sum must be added in order and cannot be).
-macro_rules! multi_accumulator_dot {
-    ($(#[$doc:meta])* $name:ident, $t:ty) => {
-        $(#[$doc])*
-        #[inline]
-        pub fn $name(a: &[$t], b: &[$t]) -> $t {
-            let n = a.len().min(b.len());
-            let (a, b) = (&a[..n], &b[..n]);
-            let mut acc = [0.0 as $t; 8];
-            let chunks = n / 8 * 8;
-            for (x, y) in a[..chunks].chunks_exact(8).zip(b[..chunks].chunks_exact(8)) {
-                for l in 0..8 {
-                    acc[l] += x[l] * y[l];
-                }
-            }
-            let mut tail = 0.0;
-            for (x, y) in a[chunks..].iter().zip(&b[chunks..]) {
-                tail += x * y;
-            }
-            acc.iter().sum::<$t>() + tail
-        }
-    };
-}
-
-multi_accumulator_dot!(
-    /// `a · b` in `f64`.
-    dot64,
-    f64
-);
-multi_accumulator_dot!(
-    /// `a · b` in `f32` (the served score, and the solver's Gram products).
-    dot32,
-    f32
-);
 
 /// `z_j · v` of entity `j` seen from the other side, where `z = [core, 1]` (its bias `o` is the
 /// last stored value).

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::contract::Objective;
 use crate::dataset::{Brands, Dataset, Influencers};
+use crate::linalg::dot;
 use als::{ColdSystem, Csr, Hyper};
 use features::FeatureSpec;
 use outcome::{Efficiency, Market, PairTarget, TargetKind};
@@ -346,6 +347,25 @@ impl AffinityModel {
         widen(&out, d, side)
     }
 
+    /// The predicted click-through rate and CPM of a pair whose score is `score`, for a creator
+    /// whose cost-efficiency offset is `e` ([`AffinityModel::efficiency_of`] for the model's
+    /// creators; a new creator's comes from its quote). The score is `match + e`, with `match` the
+    /// learned log ratio of the pair's rate to the market's and `e` the creator's log impressions
+    /// per unit cost relative to the market's (see `outcome`). The CTR exists for the engagement
+    /// objective only.
+    pub fn predicted_ctr_cpm(&self, score: f32, e: f32) -> (Option<f32>, f32) {
+        let e = f64::from(e);
+        let cpm = 1000.0 * (-self.efficiency.ln_ipc0 - e).exp();
+        let ctr = (self.market.objective == Objective::Engagement)
+            .then(|| (self.market.ctr * (f64::from(score) - e).exp()).min(1.0) as f32);
+        (ctr, cpm as f32)
+    }
+
+    /// The cost-efficiency offset of the model's creator `i`.
+    pub fn efficiency_of(&self, i: usize) -> f32 {
+        self.efficiency.offsets.get(i).copied().unwrap_or(0.0)
+    }
+
     /// Score of one brand vector against every influencer: `u · v`.
     pub fn score_all(&self, brand: &[f32], out: &mut [f32]) {
         let d = self.dim();
@@ -353,11 +373,6 @@ impl AffinityModel {
             *o = dot(brand, v);
         }
     }
-}
-
-#[inline]
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    als::dot32(a, b)
 }
 
 #[derive(Clone, Copy)]
@@ -533,7 +548,7 @@ mod tests {
             let top: Vec<usize> = {
                 let mut s = vec![0.0f32; 60];
                 m.score_all(m.brand_vector(b), &mut s);
-                crate::evaluate::top_k(&s, |i| i >= 40, 5)
+                crate::metrics::top_k(&s, |i| i >= 40, 5)
             };
             assert!(top.iter().all(|&i| cats[i] == *bcat), "brand {b} ({bcat}): cold creators {top:?}");
         }
@@ -544,7 +559,7 @@ mod tests {
         for (k, cat) in ["tech", "beauty"].iter().enumerate() {
             let mut s = vec![0.0f32; 60];
             m.score_all(&v[k * d..(k + 1) * d], &mut s);
-            let top = crate::evaluate::top_k(&s, |_| true, 10);
+            let top = crate::metrics::top_k(&s, |_| true, 10);
             assert!(top.iter().all(|&i| cats[i] == *cat), "new {cat} brand got {top:?}");
         }
         // New creators, described by features: a tech brand prefers the tech one.

@@ -9,10 +9,11 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 
-use crate::evaluate::{ann_recall, recall, standard_filter};
-use crate::fsutil::{human_bytes, peak_rss_bytes};
-use crate::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
-use crate::recommend::Server;
+use kolrec::engine::Engine;
+use kolrec::evaluate::ann::{ann_recall, standard_filter};
+use kolrec::fsutil::{human_bytes, peak_rss_bytes};
+use kolrec::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
+use kolrec::metrics::recall;
 
 const K: usize = 10;
 
@@ -82,8 +83,9 @@ pub fn write_npy_f32(path: &Path, data: &[f32], rows: usize, cols: usize) -> Res
 pub fn run(b: &AnnBench) -> Result<()> {
     std::fs::create_dir_all(b.out)?;
     let t0 = Instant::now();
-    let serving = crate::model_dir::load_serving(b.model, true)?;
-    let model = &serving.model;
+    let (owned, manifest) = kolrec::model_dir::load_affinity(b.model)?;
+    let catalog = kolrec::model_dir::load_catalog(b.model, &manifest, &owned)?;
+    let model = &owned;
     let dim = model.dim();
     let n = model.influencer_ids.len();
     let mut queries: Vec<usize> = (0..model.brand_ids.len()).collect();
@@ -105,7 +107,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let exact_qps = nq as f64 / t.elapsed().as_secs_f64();
 
     let idir = b.out.join("index");
-    let mut index = if b.reuse && idir.join(crate::index::hnsw::SIDECAR_FILE).is_file() {
+    let index = if b.reuse && idir.join(kolrec::index::hnsw::SIDECAR_FILE).is_file() {
         // Search-side figures only: the index saved by an earlier run, with this run's query
         // parameters (ef_search, exact_below).
         let t = Instant::now();
@@ -148,8 +150,8 @@ pub fn run(b: &AnnBench) -> Result<()> {
         );
         index
     };
-    index.sidecar.params.exact_below = b.params.exact_below;
     let build = index.sidecar.build_seconds;
+    let items = |v: &[Vec<Hit>]| -> Vec<Vec<u32>> { v.iter().map(|h| h.iter().map(|x| x.item).collect()).collect() };
 
     let threads = rayon::current_num_threads().min(2);
     println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
@@ -161,7 +163,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let lat_n = nq.min(1000);
     for &ef in &b.efs {
         let found: Vec<Vec<Hit>> = (0..nq).into_par_iter().map(|j| index.search_ef(q(j), K, ef, None)).collect();
-        let r = recall(&found, &truth);
+        let r = recall(&items(&found), &items(&truth));
         let q1 = qps(1, nq, |j| index.search_ef(q(j), K, ef, None).len())?;
         let q2 = qps(2, nq, |j| index.search_ef(q(j), K, ef, None).len())?;
         let lat = latencies(lat_n, |j| {
@@ -177,21 +179,27 @@ pub fn run(b: &AnnBench) -> Result<()> {
 
     // Filtered: each brand asks for one platform (cycling through them) without its past creators,
     // the commonest marketer filter. Recall of the HNSW path itself (forced), and the served path.
-    let platforms = &serving.catalog.influencers.platform.values;
-    let server = Server { model, catalog: &serving.catalog, index: Some(&index), exact_below: b.params.exact_below };
-    let spec = |j: usize| standard_filter(platforms, j);
-    let filters: Vec<_> =
-        (0..nq).into_par_iter().map(|j| server.compile(&spec(j), Some(queries[j])).expect("valid filter")).collect();
+    let platforms = catalog.influencers.platform.values.clone();
+    let vectors: Vec<f32> = (0..nq).flat_map(|j| q(j).to_vec()).collect();
+    let mut engine = Engine::from_parts(owned, catalog, Some(index), None);
+    engine.set_exact_below(b.params.exact_below);
+    let q = |j: usize| &vectors[j * dim..(j + 1) * dim];
+    let spec = |j: usize| standard_filter(&platforms, j);
+    let compile = |j: usize| {
+        engine.compile(&spec(j)).and_then(|f| f.for_brand(engine.catalog(), Some(queries[j]))).expect("valid filter")
+    };
+    let filters: Vec<_> = (0..nq).into_par_iter().map(compile).collect();
     // Recall figures come from the evaluation's own measurement, the latencies from here.
-    let eval = ann_recall(&server, &queries, build);
+    let eval = ann_recall(&engine, &queries, build);
+    let r = engine.retriever();
     let lat_forced = latencies(lat_n, |j| {
-        std::hint::black_box(server.top_k(q(j), K, &filters[j], true));
+        std::hint::black_box(r.top_k(q(j), K, &filters[j], None, true));
     });
     let lat_served = latencies(lat_n, |j| {
-        std::hint::black_box(server.top_k(q(j), K, &filters[j], false));
+        std::hint::black_box(r.top_k(q(j), K, &filters[j], None, false));
     });
     let lat_compile = latencies(lat_n, |j| {
-        std::hint::black_box(server.compile(&spec(j), Some(queries[j])).expect("valid filter"));
+        std::hint::black_box(compile(j));
     });
     println!(
         "\nfiltered (one platform, past creators excluded; {:.0} creators allowed on average, ef {}):",
@@ -218,10 +226,10 @@ pub fn run(b: &AnnBench) -> Result<()> {
     );
 
     let picks: Vec<String> =
-        (0..200.min(n)).map(|j| serving.catalog.influencers.id[j * (n / 200.min(n))].clone()).collect();
-    let none = crate::recommend::FilterSpec::default();
+        (0..200.min(n)).map(|j| engine.catalog().influencers.id[j * (n / 200.min(n))].clone()).collect();
+    let none = kolrec::pipeline::FilterSpec::default();
     let lat_similar = latencies(picks.len(), |j| {
-        std::hint::black_box(server.similar(&picks[j], K, &none).expect("known creator"));
+        std::hint::black_box(engine.similar(&picks[j], K, &none).expect("known creator"));
     });
     println!(
         "lookalikes (exact cosine scan of {n} creators, {} queries): p50 {:.0} µs, p99 {:.0} µs",
@@ -235,9 +243,8 @@ pub fn run(b: &AnnBench) -> Result<()> {
     }
     let items = b.out.join("items.npy");
     let qfile = b.out.join("queries.npy");
-    write_npy_f32(&items, &model.influencer_vectors, n, dim)?;
-    let qdata: Vec<f32> = (0..nq).flat_map(|j| q(j).to_vec()).collect();
-    write_npy_f32(&qfile, &qdata, nq, dim)?;
+    write_npy_f32(&items, &engine.model().influencer_vectors, n, dim)?;
+    write_npy_f32(&qfile, &vectors, nq, dim)?;
     let pj = b.out.join("peers_ann.json");
     let efs: Vec<String> = b.efs.iter().map(|e| e.to_string()).collect();
     println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items.display(), qfile.display());

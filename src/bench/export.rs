@@ -39,7 +39,7 @@ pub struct ExportBench<'a> {
 
 pub fn run(b: &ExportBench) -> Result<()> {
     std::fs::create_dir_all(b.out)?;
-    let (model, _) = crate::model_dir::load_affinity(b.model)?;
+    let (model, _) = kolrec::model_dir::load_affinity(b.model)?;
     let (dim, n) = (model.dim(), model.influencer_ids.len());
     let nb = b.brands.min(model.brand_ids.len());
     if nb == 0 {
@@ -48,8 +48,11 @@ pub fn run(b: &ExportBench) -> Result<()> {
     let queries: Vec<&[f32]> = (0..nb).map(|r| model.brand_vector(r)).collect();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(b.threads).build()?;
     let t0 = Instant::now();
-    let hits =
-        pool.install(|| crate::export::exact_top_k(&queries, &model.influencer_vectors, dim, b.k, &|_, _| false));
+    let retriever =
+        kolrec::pipeline::Retriever { vectors: &model.influencer_vectors, dim, index: None, exact_below: 0 };
+    let all = kolrec::pipeline::Filter::all(n);
+    let filters = vec![&all; nb];
+    let hits = pool.install(|| retriever.exact_batch(&queries, b.k, &filters));
     let ours = t0.elapsed().as_secs_f64();
     println!(
         "kolrec exact top-{}: {nb} brands × {n} creators × {dim} dims in {ours:.2}s on {} threads ({:.0} brands/s, {:.2e} multiply-adds/s)",

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::evaluate::binary;
-use crate::evaluate::growth::momentum;
-use crate::growth::calibrate::Isotonic;
-use crate::growth::{GrowthModel, GrowthParams, collect, label_dates, labels, numeric_names};
-use crate::parse::format_date;
+use kolrec::evaluate::growth::momentum;
+use kolrec::growth::calibrate::Isotonic;
+use kolrec::growth::{GrowthModel, GrowthParams, collect, label_dates, labels, numeric_names};
+use kolrec::metrics::binary;
+use kolrec::parse::format_date;
 
 const LABEL: &str = "grew_strongly";
 const TEST_FRAC: f64 = 0.2;
@@ -25,7 +25,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 
 pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> Result<()> {
     std::fs::create_dir_all(out)?;
-    let (ds, _) = crate::dataset::load(data, &Default::default())?;
+    let (ds, _) = kolrec::dataset::load(data, &Default::default())?;
     let end = ds.snapshots.date.iter().max().copied().context("the dataset has no snapshots")?;
     let t0 = Instant::now();
     let (rows, _) = collect(&ds, &label_dates(&ds, end, p), None, p);
@@ -40,7 +40,7 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
     );
 
     // The table peers.py reads: one row per creator and as-of date.
-    let platforms = crate::catalog::Interned::new(&ds.influencers.platform).values;
+    let platforms = kolrec::catalog::Interned::new(&ds.influencers.platform).values;
     let names = numeric_names();
     let q = names.len();
     let csv = out.join("growth_features.csv");

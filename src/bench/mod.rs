@@ -11,7 +11,31 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::fsutil::human_bytes;
+use crate::cli::BenchWhat;
+use kolrec::fsutil::human_bytes;
+
+/// Run one benchmark.
+pub fn run(what: BenchWhat) -> Result<()> {
+    match what {
+        BenchWhat::Data { scale, dir, keep } => data(scale, &dir, keep),
+        BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
+        BenchWhat::Export { model, out, python, brands, k, threads } => {
+            export::run(&export::ExportBench { model: &model, out: &out, python: &python, brands, k, threads })
+        }
+        BenchWhat::GrowthReal { real, out, growth } => growth_real::run(&real, &out, &growth.params()?),
+        BenchWhat::Ann { model, out, peers, index, efs, max_queries, no_peers, reuse } => ann::run(&ann::AnnBench {
+            model: &model,
+            out: &out,
+            peers: &peers.peers(),
+            params: index.params()?,
+            efs,
+            max_queries,
+            skip_peers: no_peers,
+            reuse,
+        }),
+        BenchWhat::Affinity { data, out, peers, affinity: a } => affinity(&data, &out, &peers.peers(), &a.params()?),
+    }
+}
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Scale {
@@ -149,18 +173,18 @@ pub fn read_npy_f32(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 
 /// Side by side with `../shared/bench/peers.py affinity` (implicit ALS, tuned by its grid) on the
 /// same interactions and the same per-brand split; see README "Affinity benchmark".
-pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &crate::affinity::AffinityParams) -> Result<()> {
-    use crate::affinity::AffinityModel;
-    use crate::evaluate::{graded_ndcg, ranking_metrics, top_k};
+pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &kolrec::affinity::AffinityParams) -> Result<()> {
+    use kolrec::affinity::AffinityModel;
+    use kolrec::metrics::{graded_ndcg, ranking_metrics, top_k};
     use std::collections::{BTreeMap, HashMap, HashSet};
 
     std::fs::create_dir_all(out)?;
-    let (ds, _) = crate::dataset::load(data, &Default::default())?;
-    let truth = crate::sim::truth::Truth::load(data, &ds)?;
+    let (ds, _) = kolrec::dataset::load(data, &Default::default())?;
+    let truth = kolrec::sim::truth::Truth::load(data, &ds)?;
     let c = &ds.campaigns;
     let all: Vec<usize> = (0..c.len()).collect();
     // Relevance as kolrec's eval defines it: the post beat the market on the objective.
-    let market = crate::affinity::outcome::Market::measure(c, &all, params.objective);
+    let market = kolrec::affinity::outcome::Market::measure(c, &all, params.objective);
     let y: Vec<f32> = (0..c.len()).map(|r| market.target(c, r, params.alpha).map_or(f32::NAN, |t| t.0)).collect();
     // Unique, order-preserving timestamps: peers breaks ts ties at random, which no one can replay.
     let ts = |r: usize| i64::from(c.date[r]) * 100_000_000 + r as i64;
@@ -270,7 +294,7 @@ pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &crate::affinity
                 let uv = &uf[u * k1..(u + 1) * k1];
                 for (i, item) in als_item.iter().enumerate() {
                     if let Some(it) = item {
-                        s[i] = crate::affinity::dot(uv, &itf[it * k1..(it + 1) * k1]);
+                        s[i] = kolrec::linalg::dot(uv, &itf[it * k1..(it + 1) * k1]);
                     }
                 }
             }

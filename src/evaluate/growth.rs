@@ -8,12 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::binary::{self, BinaryReport};
 use crate::dataset::Dataset;
 use crate::growth::calibrate::Isotonic;
 use crate::growth::{
     GrowthError, GrowthModel, GrowthParams, GrowthReport, Rows, collect, label_dates, labels, numeric_names,
 };
+use crate::metrics::binary::{self, BinaryReport};
 use crate::parse::format_date;
 use crate::tier::Tier;
 

@@ -23,7 +23,7 @@ use std::time::Instant;
 use hnsw_rs::prelude::{AnnT, Distance, Hnsw, HnswIo};
 
 use super::{Allowed, FileSum, Hit, IndexError, IndexParams, MipsIndex, SIDECAR_VERSION, Sidecar};
-use crate::affinity::dot;
+use crate::linalg::dot;
 
 /// `max(0, 1 − a·b)` between unit vectors: ≥ 0 up to rounding, which the clamp absorbs (hnsw_rs
 /// asserts non-negative distances).

@@ -49,7 +49,7 @@ impl<'a> ExactIndex<'a> {
         let mut top = TopK::new(k);
         for i in items {
             let v = &self.vectors[i as usize * self.dim..(i as usize + 1) * self.dim];
-            top.push(Hit { item: i, score: crate::affinity::dot(query, v) });
+            top.push(Hit { item: i, score: crate::linalg::dot(query, v) });
         }
         top.into_sorted()
     }
@@ -200,7 +200,7 @@ pub const SIDECAR_VERSION: u32 = 1;
 pub enum IndexError {
     #[error("invalid index parameter {name} = {value}: {reason}")]
     Param { name: &'static str, value: String, reason: &'static str },
-    #[error("{} holds no ANN index; build it with `kolrec index --model {}` (or pass --exact)", dir.display(), dir.display())]
+    #[error("{} holds no ANN index; build it with `kolrec index --model {}` (or answer by exact scan)", dir.display(), dir.display())]
     Missing { dir: PathBuf },
     #[error("cannot read {}: {reason}", path.display())]
     Sidecar { path: PathBuf, reason: String },

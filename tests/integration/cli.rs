@@ -25,6 +25,44 @@ fn validate_lenient_writes_rejected_rows_and_succeeds() {
 }
 
 #[test]
+fn a_dataset_that_trains_leniently_also_exports_leniently() {
+    let bad = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000", "c1,b1,i2,2025-01-06,-5000");
+    let dir = dataset("cli-lenient-all", &[("campaigns", &bad)]);
+    let d = dir.to_str().unwrap();
+    // A model directory that does not exist yet, two levels deep.
+    let model = dir.join("new/model");
+    let m = model.to_str().unwrap();
+    let o = kolrec(&["train", "--data", d, "--out", m, "--factors", "2", "--iterations", "1", "--no-index"]);
+    assert_eq!(o.status.code(), Some(2), "strict training refuses the bad row");
+    assert!(stderr(&o).contains("negative value"), "{}", stderr(&o));
+    let o =
+        kolrec(&["train", "--data", d, "--out", m, "--factors", "2", "--iterations", "1", "--no-index", "--lenient"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(model.join("rejected.csv")).unwrap().contains("cost: negative value"));
+    let out = dir.join("exports");
+    let export = |extra: &[&str]| {
+        let mut args = vec!["export", "--model", m, "--data", d, "--out", out.to_str().unwrap(), "-k", "2"];
+        args.extend_from_slice(&["--date", "2025-03-01", "--overwrite"]);
+        args.extend_from_slice(extra);
+        kolrec(&args)
+    };
+    let o = export(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("negative value"), "{}", stderr(&o));
+    let rejected = dir.join("export-rejected.csv");
+    let o = export(&["--lenient", "--rejected", rejected.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("exported 4 rows (2 brands"), "{}", stdout(&o));
+    assert!(std::fs::read_to_string(&rejected).unwrap().contains("cost: negative value"));
+    // Without --rejected, the quarantine goes beside the data, as `validate --lenient` puts it.
+    let o = export(&["--lenient"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("rejected.csv").is_file());
+    let o = kolrec(&["export", "--model", m, "--data", d, "--out", "x", "--rejected", "r.csv"]);
+    assert_eq!(o.status.code(), Some(2), "--rejected without --lenient");
+}
+
+#[test]
 fn bad_arguments_are_refused_before_any_work() {
     let out = scratch("cli-args");
     let o = kolrec(&["generate", "--out", out.join("x").to_str().unwrap(), "--days", "10"]);
@@ -135,4 +173,15 @@ fn import_with_an_explicit_id_column_and_an_unknown_platform() {
     assert!(text.contains("1 written, 0 rejected, 1 empty skipped"), "{text}");
     let inf = kolrec::dataset::load_influencers(&out).unwrap();
     assert_eq!(inf.id, vec!["lemon8:anna li"]);
+}
+
+/// Fault injection is compiled out of ordinary builds: the binary holds none of its hooks.
+#[test]
+fn the_release_binary_has_no_fault_injection_hook() {
+    let bytes = std::fs::read(env!("CARGO_BIN_EXE_kolrec")).unwrap();
+    let has = |needle: &[u8]| bytes.windows(needle.len()).any(|w| w == needle);
+    let built_with_failpoints = cfg!(feature = "failpoints");
+    for hook in [&b"KOLREC_FAILPOINT"[..], b"hang-after-part", b"fail-after-part"] {
+        assert_eq!(has(hook), built_with_failpoints, "{}", String::from_utf8_lossy(hook));
+    }
 }

@@ -130,6 +130,8 @@ fn a_date_is_refused_without_overwrite_and_rewritten_identically_with_it() {
     assert_eq!(std::fs::read_dir(&root).unwrap().count(), 1, "the replaced partition was left behind");
 }
 
+// The failpoints exist only in builds with the `failpoints` feature (CI runs this test so).
+#[cfg(feature = "failpoints")]
 #[test]
 fn a_failed_run_shows_no_partition_and_a_killed_run_resumes_to_the_same_result() {
     let clean = scratch("export-clean");
@@ -173,6 +175,54 @@ fn a_failed_run_shows_no_partition_and_a_killed_run_resumes_to_the_same_result()
     assert!(stdout(&o).contains("resumed"), "{}", stdout(&o));
     assert_eq!(manifest(&root).parts_resumed, 1);
     assert!(rows(&root).equals_missing(&want));
+}
+
+/// A column of the export as text, row by row.
+fn texts(d: &polars::prelude::DataFrame, col: &str) -> Vec<String> {
+    d.column(col)
+        .unwrap()
+        .cast(&polars::prelude::DataType::String)
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|v| v.unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn the_export_takes_recommend_s_filters_and_gives_recommend_s_answers() {
+    let (_, model) = served_market();
+    let filters = ["--tier", "micro,mid", "--max-price", "2000", "--exclude-worked"];
+    let root = scratch("export-filtered");
+    let o = export(&root, &[&["--path", "exact"][..], &filters[..]].concat(), None);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = rows(&root);
+    assert!(df.height() > 0);
+    assert!(texts(&df, "worked_with_brand").iter().all(|w| w == "false"), "a past creator was exported");
+    assert_eq!(manifest(&root).run.filters.max_price, Some(2000.0));
+    // Each brand's rows are what `recommend` answers with the same filters, in the same order.
+    let (brands, ids) = (texts(&df, "brand_id"), texts(&df, "influencer_id"));
+    for b in ["b000001", "b000017", "b000039"] {
+        let mut args = vec!["recommend", "--model", s(model), "--brand", b, "-k", "10", "--exact", "--json"];
+        args.extend_from_slice(&filters);
+        let o = kolrec(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let want: Vec<String> =
+            v["results"].as_array().unwrap().iter().map(|r| r["influencer_id"].as_str().unwrap().to_string()).collect();
+        let got: Vec<String> = (0..brands.len()).filter(|&r| brands[r] == b).map(|r| ids[r].clone()).collect();
+        assert_eq!(got, want, "brand {b}");
+        for r in v["results"].as_array().unwrap() {
+            let tier = r["tier"].as_str().unwrap();
+            assert!(tier == "micro" || tier == "mid", "{r}");
+            assert!(r["price_per_post"].as_f64().is_some_and(|p| p <= 2000.0), "{r}");
+        }
+    }
+    // A bad filter is refused before anything is loaded, under its flag.
+    let o = export(&scratch("export-badfilter"), &["--min-engagement", "3"], None);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--min-engagement is a share between 0 and 1"), "{}", stderr(&o));
 }
 
 #[test]

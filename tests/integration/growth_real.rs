@@ -1,7 +1,7 @@
 //! The real follower panels of `kolrec bench growth-real`, read in place from ../shared/data/real,
 //! checked against values stated in the data's manifests and files.
 
-use kolrec::bench::growth_real::{SOCIALBLADE_BASE, smi2022, socialblade};
+use kolrec::panels::{SOCIALBLADE_BASE, smi2022, socialblade};
 use kolrec::parse::{format_date, iso_date};
 
 use crate::common::*;

@@ -2,9 +2,9 @@
 
 use std::path::Path;
 
-use kolrec::bench::growth_real::smi_platform as platform_of;
 use kolrec::dataset;
 use kolrec::import::{ImportConfig, import};
+use kolrec::panels::smi_platform as platform_of;
 
 use crate::common::*;
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use kolrec::affinity::dot;
+use kolrec::linalg::dot;
 use kolrec::model_dir;
 
 use crate::common::*;

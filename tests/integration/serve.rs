@@ -79,14 +79,33 @@ fn filters_a_brief_and_lookalikes_through_the_binary() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    for r in v["results"].as_array().unwrap() {
+    let results = v["results"].as_array().unwrap();
+    assert!(results.len() >= 10, "the filter left {} results", results.len());
+    for r in results {
         assert_eq!((r["tier"].as_str(), r["platform"].as_str()), (Some("micro"), Some("douyin")), "{r}");
+        assert!(!r["reason"].as_str().unwrap().contains("worked with this brand"), "{r}");
+        assert!(r["predicted_cpm"].as_f64().is_some_and(|c| c > 0.0), "{r}");
     }
     assert_eq!(v["path"], "exact", "a selective filter is answered by the exact scan");
     let o =
         kolrec(&["recommend", "--model", s(model), "--brief-category", "beauty", "--brief-country", "CN", "-k", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("brief: category beauty"));
+    // The brief of the README, with all five age shares.
+    let o = kolrec(&[
+        "recommend",
+        "--model",
+        s(model),
+        "--brief-category",
+        "food",
+        "--brief-female-share",
+        "0.7",
+        "--brief-ages",
+        "0.05,0.4,0.35,0.15,0.05",
+        "-k",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
     let o = kolrec(&["similar", "--model", s(model), "--influencer", "kol0000007", "-k", "4", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -99,26 +118,47 @@ fn filters_a_brief_and_lookalikes_through_the_binary() {
 fn bad_serving_inputs_exit_2_and_say_why() {
     let (_, model) = trained();
     let m = s(model);
-    fails_with(&["recommend", "--model", m, "--brand", "nobody"], "unknown brand 'nobody'");
-    fails_with(&["recommend", "--model", m, "--brand", "b000001", "-k", "0"], "k must be at least 1");
+    fails_with(&["recommend", "--model", m, "--brand", "nobody"], "--brand 'nobody' is not a brand of the model");
+    fails_with(&["recommend", "--model", m, "--brand", "b000001", "-k", "0"], "-k must be between 1 and 10000, got 0");
     fails_with(
         &["recommend", "--model", m, "--brand", "b000001", "--min-followers", "9000", "--max-followers", "10"],
-        "contradictory filters",
+        "--min-followers 9000 is not below the follower maximum 10",
     );
     fails_with(
         &["recommend", "--model", m, "--brand", "b000001", "--tier", "mega", "--max-followers", "5000"],
-        "lies outside",
+        "--tier mega lies outside the follower range",
     );
     fails_with(&["recommend", "--model", m, "--brand", "b000001", "--tier", "giant"], "giant");
     fails_with(
         &["recommend", "--model", m, "--brand", "b000001", "--platform", "myspace"],
-        "no creator has platform 'myspace'",
+        "--platform 'myspace': no creator has it",
     );
-    fails_with(&["recommend", "--model", m, "--brand", "b000001", "--exclude", "ghost"], "unknown influencer 'ghost'");
-    fails_with(&["recommend", "--model", m, "--brief-category", "food", "--exclude-worked"], "needs a trained brand");
+    fails_with(
+        &["recommend", "--model", m, "--brand", "b000001", "--exclude", "ghost"],
+        "--exclude 'ghost' is not a creator of the model",
+    );
+    fails_with(
+        &["recommend", "--model", m, "--brief-category", "food", "--exclude-worked"],
+        "--exclude-worked needs a trained brand",
+    );
     fails_with(&["recommend", "--model", m], "--brand");
-    fails_with(&["similar", "--model", m, "--influencer", "ghost"], "unknown influencer 'ghost' in --influencer");
-    fails_with(&["similar", "--model", m, "--influencer", "kol0000001", "-k", "0"], "k must be at least 1");
+    fails_with(
+        &["recommend", "--model", m, "--brief-category", "food", "--brief-ages", "0.5,0.5"],
+        "--brief-ages takes five comma-separated shares, got 2",
+    );
+    fails_with(
+        &["recommend", "--model", m, "--brief-category", "food", "--brief-ages", "0.5,0.5,0.5,0.5,0.5"],
+        "--brief-ages needs five shares in 0..1 summing to 1",
+    );
+    fails_with(
+        &["recommend", "--model", m, "--brief-category", "food", "--brief-female-share", "2"],
+        "--brief-female-share is a share between 0 and 1",
+    );
+    fails_with(
+        &["similar", "--model", m, "--influencer", "ghost"],
+        "--influencer 'ghost' is not a creator of the model",
+    );
+    fails_with(&["similar", "--model", m, "--influencer", "kol0000001", "-k", "0"], "-k must be between 1 and 10000");
     fails_with(&["index", "--model", m, "--m", "500"], "invalid index parameter m = 500");
     fails_with(&["recommend", "--model", "/nonexistent/model", "--brand", "b1"], "holds no kolrec model");
 }

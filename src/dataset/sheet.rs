@@ -1,0 +1,386 @@
+//! The validation engine: one table parsed column by column against the contract, every bad cell
+//! reported with its row and column, and the rows to keep decided at the end.
+
+use std::collections::HashMap;
+
+use polars::prelude::*;
+
+use super::{Audience, NO_DATE, Rejected};
+use crate::contract::{AGE_BUCKETS, AGE_SUM_TOLERANCE, Column as ColumnSpec, Kind, Objective, Table};
+use crate::parse::{iso_date, strict_number};
+use crate::report::{Problem, ProblemKind};
+use crate::table::RawTable;
+
+/// Collects problems and, per table, which rows are bad.
+#[derive(Default)]
+pub(super) struct Problems {
+    pub list: Vec<Problem>,
+    pub rejected: Vec<Rejected>,
+}
+
+impl Problems {
+    pub fn push(&mut self, p: Problem) {
+        self.list.push(p);
+    }
+}
+
+/// One table being parsed column by column; remembers which rows went bad and why.
+pub(super) struct Sheet<'a> {
+    pub(super) table: Table,
+    pub(super) file: String,
+    pub(super) frame: &'a DataFrame,
+    pub(super) columns: HashMap<String, String>,
+    pub(super) n: usize,
+    /// Problem indices per bad row; sparse, since bad rows are rare and tables can be huge.
+    pub(super) bad: HashMap<usize, Vec<usize>>,
+    pub(super) problems: &'a mut Problems,
+    pub(super) fatal: bool,
+}
+
+impl<'a> Sheet<'a> {
+    pub(super) fn new(table: Table, raw: &'a RawTable, problems: &'a mut Problems) -> Sheet<'a> {
+        let file = raw.file_name();
+        let mut columns = HashMap::new();
+        let mut fatal = false;
+        for name in raw.frame.get_column_names() {
+            let norm = name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+            if columns.insert(norm.clone(), name.to_string()).is_some() {
+                problems.push(Problem {
+                    file: file.clone(),
+                    row: None,
+                    column: Some(norm),
+                    kind: ProblemKind::DuplicateColumn,
+                    detail: "the column appears more than once".into(),
+                });
+                fatal = true;
+            }
+        }
+        for c in table.columns().iter().filter(|c| c.required) {
+            if !columns.contains_key(c.name) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    row: None,
+                    column: Some(c.name.into()),
+                    kind: ProblemKind::MissingColumn,
+                    detail: format!("{} requires column '{}'", table, c.name),
+                });
+                fatal = true;
+            }
+        }
+        let n = raw.frame.height();
+        Sheet { table, file, frame: &raw.frame, columns, bad: HashMap::new(), n, problems, fatal }
+    }
+
+    pub(super) fn height(&self) -> usize {
+        self.n
+    }
+
+    pub(super) fn report(&mut self, row: usize, column: &str, kind: ProblemKind, detail: String) {
+        self.bad.entry(row).or_default().push(self.problems.list.len());
+        self.problems.push(Problem {
+            file: self.file.clone(),
+            row: Some(row + 1),
+            column: Some(column.into()),
+            kind,
+            detail,
+        });
+    }
+
+    pub(super) fn spec(&self, name: &str) -> ColumnSpec {
+        *self.table.columns().iter().find(|c| c.name == name).unwrap_or_else(|| panic!("{name} is not in the contract"))
+    }
+
+    /// The column as text, if present; a non-text Parquet column is cast (numbers print plainly).
+    pub(super) fn column_text(&mut self, name: &str) -> Option<StringChunked> {
+        let real = self.columns.get(name)?.clone();
+        let col = self.frame.column(&real).ok()?;
+        match col.cast(&DataType::String) {
+            Ok(c) => c.str().ok().cloned(),
+            Err(e) => {
+                self.problems.push(Problem {
+                    file: self.file.clone(),
+                    row: None,
+                    column: Some(name.into()),
+                    kind: ProblemKind::WrongType,
+                    detail: format!("column of type {} cannot be read as text: {e}", col.dtype()),
+                });
+                self.fatal = true;
+                None
+            }
+        }
+    }
+
+    /// Text column; empty string where missing. Required columns report empty values.
+    pub(super) fn text(&mut self, name: &str) -> Vec<String> {
+        let spec = self.spec(name);
+        let n = self.height();
+        let Some(ca) = self.column_text(name) else { return vec![String::new(); n] };
+        let mut out = Vec::with_capacity(n);
+        for (row, v) in ca.iter().enumerate() {
+            let v = v.map(str::trim).unwrap_or("");
+            if v.is_empty() && spec.required {
+                self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+            }
+            out.push(v.to_string());
+        }
+        out
+    }
+
+    /// Numeric column (`Count` or `Share`); `NaN` where missing.
+    pub(super) fn number(&mut self, name: &str) -> Vec<f64> {
+        let spec = self.spec(name);
+        let n = self.height();
+        let Some(real) = self.columns.get(name).cloned() else { return vec![f64::NAN; n] };
+        let col = self.frame.column(&real).expect("column listed").clone();
+        let typed = col.dtype().is_primitive_numeric() || col.dtype() == &DataType::Boolean;
+        let mut out = Vec::with_capacity(n);
+        if typed {
+            let cast = col.cast(&DataType::Float64).expect("numeric casts to f64");
+            for (row, v) in cast.f64().expect("f64").iter().enumerate() {
+                out.push(self.check_number(row, name, spec, Ok(v)));
+            }
+        } else {
+            let Some(ca) = self.column_text(name) else { return vec![f64::NAN; n] };
+            for (row, v) in ca.iter().enumerate() {
+                let s = v.unwrap_or("");
+                out.push(self.check_number(row, name, spec, strict_number(s).map_err(|_| s)));
+            }
+        }
+        out
+    }
+
+    /// Report what is wrong with one numeric cell; the value to store (`NaN` when unusable).
+    pub(super) fn check_number(
+        &mut self,
+        row: usize,
+        name: &str,
+        spec: ColumnSpec,
+        v: Result<Option<f64>, &str>,
+    ) -> f64 {
+        {
+            match v {
+                Err(s) => {
+                    self.report(row, name, ProblemKind::WrongType, format!("'{s}' is not a number"));
+                    f64::NAN
+                }
+                Ok(None) => {
+                    if spec.required {
+                        self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+                    }
+                    f64::NAN
+                }
+                Ok(Some(x)) if !x.is_finite() => {
+                    self.report(row, name, ProblemKind::WrongType, format!("{x} is not a finite number"));
+                    f64::NAN
+                }
+                Ok(Some(x)) => {
+                    if x < 0.0 {
+                        self.report(
+                            row,
+                            name,
+                            ProblemKind::Negative,
+                            format!("{x} < 0: counts, money and shares must be >= 0"),
+                        );
+                    } else if spec.kind == Kind::Share && x > 1.0 {
+                        self.report(
+                            row,
+                            name,
+                            ProblemKind::OutOfRange,
+                            format!("{x} > 1: shares are fractions (write 35% as 0.35)"),
+                        );
+                    }
+                    x
+                }
+            }
+        }
+    }
+
+    pub(super) fn share(&mut self, name: &str) -> Vec<f32> {
+        self.number(name).into_iter().map(|x| x as f32).collect()
+    }
+
+    /// Date column as days since 1970-01-01.
+    pub(super) fn date(&mut self, name: &str) -> Vec<i32> {
+        let n = self.height();
+        let Some(real) = self.columns.get(name).cloned() else { return vec![NO_DATE; n] };
+        let col = self.frame.column(&real).expect("column listed").clone();
+        let typed = match col.dtype() {
+            DataType::Date => Some(col.clone()),
+            DataType::Datetime(_, _) => col.cast(&DataType::Date).ok(),
+            _ => None,
+        };
+        let mut out = Vec::with_capacity(n);
+        if let Some(d) = typed {
+            let days = d.cast(&DataType::Int32).expect("date is i32 days");
+            for (row, v) in days.i32().expect("i32").iter().enumerate() {
+                if v.is_none() {
+                    self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+                }
+                out.push(v.unwrap_or(NO_DATE));
+            }
+            return out;
+        }
+        let Some(ca) = self.column_text(name) else { return vec![NO_DATE; n] };
+        for (row, v) in ca.iter().enumerate() {
+            let s = v.unwrap_or("").trim();
+            match iso_date(s) {
+                Some(d) => out.push(d),
+                None if s.is_empty() => {
+                    self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+                    out.push(NO_DATE);
+                }
+                None => {
+                    self.report(row, name, ProblemKind::BadDate, format!("'{s}' is not an ISO 8601 date (YYYY-MM-DD)"));
+                    out.push(NO_DATE);
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn objective(&mut self, name: &str) -> Vec<Option<Objective>> {
+        let n = self.height();
+        let Some(ca) = self.column_text(name) else { return vec![None; n] };
+        let mut out = Vec::with_capacity(n);
+        for (row, v) in ca.iter().enumerate() {
+            let s = v.unwrap_or("").trim();
+            let o = Objective::parse(s);
+            if o.is_none() && !s.is_empty() {
+                self.report(
+                    row,
+                    name,
+                    ProblemKind::BadObjective,
+                    format!("'{s}' is not one of reach, engagement, conversion"),
+                );
+            }
+            out.push(o);
+        }
+        out
+    }
+
+    pub(super) fn audience(&mut self) -> Audience {
+        let female_share = self.share("audience_female_share");
+        let ages = AGE_BUCKETS.map(|b| self.share(b));
+        let present = AGE_BUCKETS.iter().all(|b| self.columns.contains_key(*b));
+        if present {
+            for row in 0..self.height() {
+                let v: Vec<f32> = ages.iter().map(|a| a[row]).collect();
+                if v.iter().all(|x| x.is_finite()) {
+                    let sum: f32 = v.iter().sum();
+                    if (sum - 1.0).abs() > AGE_SUM_TOLERANCE {
+                        self.report(
+                            row,
+                            "audience_age_*",
+                            ProblemKind::SharesDontSum,
+                            format!("the five age shares sum to {sum:.3}, expected 1 ± {AGE_SUM_TOLERANCE}"),
+                        );
+                    }
+                }
+            }
+        }
+        Audience { female_share, ages }
+    }
+
+    /// Report every repeat of an ID after its first occurrence.
+    pub(super) fn unique(&mut self, ids: &[String], column: &str) {
+        let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
+        for (row, id) in ids.iter().enumerate() {
+            if id.is_empty() {
+                continue;
+            }
+            if let Some(first) = seen.get(id.as_str()) {
+                let detail = format!("'{id}' already appears at row {}", first + 1);
+                self.report(row, column, ProblemKind::DuplicateId, detail);
+            } else {
+                seen.insert(id, row);
+            }
+        }
+    }
+
+    /// Resolve a reference column to indices, straight from the file's column; unknown and empty
+    /// IDs are reported.
+    pub(super) fn resolve(&mut self, column: &str, index: Option<&HashMap<&str, u32>>, target: Table) -> Vec<u32> {
+        let n = self.height();
+        let Some(ca) = self.column_text(column) else { return vec![u32::MAX; n] };
+        let mut out = Vec::with_capacity(n);
+        for (row, v) in ca.iter().enumerate() {
+            let id = v.unwrap_or("").trim();
+            if id.is_empty() {
+                self.report(row, column, ProblemKind::EmptyValue, format!("{column} must not be empty"));
+                out.push(u32::MAX);
+                continue;
+            }
+            let Some(index) = index else {
+                out.push(u32::MAX);
+                continue;
+            };
+            match index.get(id) {
+                Some(&i) => out.push(i),
+                None => {
+                    let detail = format!("'{id}' is not in {target} (or its row was rejected)");
+                    self.report(row, column, ProblemKind::UnknownReference, detail);
+                    out.push(u32::MAX);
+                }
+            }
+        }
+        out
+    }
+
+    /// The raw text of one cell, for naming a rejected row.
+    pub(super) fn cell(&self, column: &str, row: usize) -> String {
+        let Some(real) = self.columns.get(column) else { return String::new() };
+        match self.frame.column(real).ok().and_then(|c| c.get(row).ok()) {
+            Some(AnyValue::String(s)) => s.trim().to_string(),
+            Some(AnyValue::StringOwned(s)) => s.trim().to_string(),
+            Some(AnyValue::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        }
+    }
+
+    /// Rows to keep, and the rejected rows with their reasons (named by `id_columns`, joined by
+    /// `/`). `None` if the table is unusable.
+    pub(super) fn finish(self, id_columns: &[&str]) -> Option<Vec<bool>> {
+        if self.fatal {
+            return None;
+        }
+        let mut keep = vec![true; self.n];
+        let mut rows: Vec<(&usize, &Vec<usize>)> = self.bad.iter().collect();
+        rows.sort();
+        for (&row, idx) in rows {
+            keep[row] = false;
+            let reasons: Vec<String> = idx
+                .iter()
+                .map(|&i| {
+                    let p = &self.problems.list[i];
+                    format!("{}: {}: {}", p.column.as_deref().unwrap_or(""), p.kind, p.detail)
+                })
+                .collect();
+            let id = id_columns.iter().map(|c| self.cell(c, row)).collect::<Vec<_>>().join("/");
+            self.problems.rejected.push(Rejected { table: self.table, row: row + 1, id, reasons: reasons.join("; ") });
+        }
+        Some(keep)
+    }
+}
+
+pub(super) fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+}
+
+pub(super) fn retain_audience(a: &mut Audience, keep: &[bool]) {
+    retain(&mut a.female_share, keep);
+    for v in a.ages.iter_mut() {
+        retain(v, keep);
+    }
+}
+
+impl Sheet<'_> {
+    /// A non-negative count stored as `f32` (posting rates).
+    pub(super) fn share_free(&mut self, name: &str) -> Vec<f32> {
+        self.number(name).into_iter().map(|x| x as f32).collect()
+    }
+}

@@ -1,0 +1,220 @@
+//! The engine: one trained model directory opened once — affinity model, serving catalogue, ANN
+//! index, growth model and manifest, each verified — and queried by any number of threads.
+//! Every serving job is a method, split by capability across files: `recommend` (recommend,
+//! similar), `score` (a list of creators), `growth` (creators as of a date) and `batch` (every
+//! brand's top-k, for the nightly export). Each runs the one pipeline of [`crate::pipeline`].
+//!
+//! ```text
+//! let engine = Engine::open(Path::new("model"), &OpenOptions::default())?;
+//! let answer = engine.recommend(&Who::Brand("b000001".into()), 10, &FilterSpec::default())?;
+//! ```
+
+mod batch;
+mod growth;
+mod recommend;
+mod score;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+pub use batch::{BatchPath, BrandQuery};
+pub use growth::GrowthById;
+pub use score::ScoredRow;
+
+use crate::affinity::AffinityModel;
+use crate::catalog::Catalog;
+use crate::growth::GrowthModel;
+use crate::index::{HnswIndex, IndexParams};
+use crate::model_dir::{self, Manifest, ModelDirError};
+use crate::pipeline::rows::Rows;
+use crate::pipeline::{Filter, FilterSpec, InnerProduct, QueryError, Ranker, Retriever};
+
+/// Whether [`Engine::open`] loads the ANN index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum IndexUse {
+    /// Load it; a model directory without one is an error.
+    Required,
+    /// Load it when the model directory has one.
+    #[default]
+    IfPresent,
+    /// Answer every query by exact scan.
+    Skip,
+}
+
+/// How to open a model directory.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenOptions {
+    pub index: IndexUse,
+    /// Load the growth model when the directory has one.
+    pub growth: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { index: IndexUse::IfPresent, growth: true }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    ModelDir(#[from] ModelDirError),
+    #[error("this engine has no growth model (the model directory has none, or it was opened without it)")]
+    NoGrowth,
+    #[error("the 'index' scoring path needs an ANN index; build one with `kolrec index`")]
+    NoIndex,
+    #[error("data has no follower snapshots to score growth from")]
+    NoSnapshots,
+}
+
+impl EngineError {
+    /// The request field at fault, for errors that have one.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            EngineError::Query(q) => Some(q.field),
+            _ => None,
+        }
+    }
+}
+
+/// A loaded model, immutable and shared: `Send + Sync`, so many threads may query one instance.
+pub struct Engine {
+    dir: Option<PathBuf>,
+    manifest: Option<Manifest>,
+    model: AffinityModel,
+    catalog: Catalog,
+    index: Option<HnswIndex>,
+    growth: Option<GrowthModel>,
+    ranker: Box<dyn Ranker>,
+    exact_below: usize,
+    brand_rows: HashMap<String, u32>,
+    creator_rows: HashMap<String, u32>,
+}
+
+impl Engine {
+    /// Open the model directory `dir`: the model file, then its catalogue and (as `opts` say)
+    /// its index and growth model, each checked against the model.
+    pub fn open(dir: &Path, opts: &OpenOptions) -> Result<Engine, EngineError> {
+        let (model, manifest) = model_dir::load_affinity(dir)?;
+        let catalog = model_dir::load_catalog(dir, &manifest, &model)?;
+        let index = match opts.index {
+            IndexUse::Skip => None,
+            IndexUse::IfPresent if manifest.index.is_none() => None,
+            _ => Some(model_dir::load_index(dir, &manifest)?),
+        };
+        let growth = match (opts.growth, &manifest.growth) {
+            (true, Some(_)) => Some(model_dir::load_growth_of(dir, &manifest)?),
+            _ => None,
+        };
+        let mut e = Engine::from_parts(model, catalog, index, growth);
+        e.dir = Some(dir.to_path_buf());
+        e.manifest = Some(manifest);
+        Ok(e)
+    }
+
+    /// An engine over models held in memory (evaluation refits one per split).
+    pub fn from_parts(
+        model: AffinityModel,
+        catalog: Catalog,
+        index: Option<HnswIndex>,
+        growth: Option<GrowthModel>,
+    ) -> Engine {
+        let exact_below = index.as_ref().map_or(IndexParams::default().exact_below, |i| i.params().exact_below);
+        let rows = |ids: &[String]| ids.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+        Engine {
+            dir: None,
+            manifest: None,
+            brand_rows: rows(&model.brand_ids),
+            creator_rows: rows(&model.influencer_ids),
+            model,
+            catalog,
+            index,
+            growth,
+            ranker: Box::new(InnerProduct),
+            exact_below,
+        }
+    }
+
+    /// Filtered queries leaving fewer creators than `n` are answered by an exact scan (default:
+    /// the index's `exact_below`).
+    pub fn set_exact_below(&mut self, n: usize) {
+        self.exact_below = n;
+    }
+
+    /// The manifest of the opened directory (`None` for [`Engine::from_parts`]).
+    pub fn manifest(&self) -> Option<&Manifest> {
+        self.manifest.as_ref()
+    }
+
+    /// The directory the engine was opened from.
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The serving model's ID: the checksum of its model file (empty for an in-memory engine).
+    pub fn model_id(&self) -> &str {
+        self.manifest.as_ref().and_then(|m| m.affinity.as_ref()).map_or("", |a| a.crc32.as_str())
+    }
+
+    pub fn model(&self) -> &AffinityModel {
+        &self.model
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    pub fn index(&self) -> Option<&HnswIndex> {
+        self.index.as_ref()
+    }
+
+    pub fn growth_model(&self) -> Option<&GrowthModel> {
+        self.growth.as_ref()
+    }
+
+    /// The model row of a brand, by ID.
+    pub fn brand_row(&self, id: &str) -> Option<usize> {
+        self.brand_rows.get(id).map(|&r| r as usize)
+    }
+
+    /// The model row of a creator, by ID.
+    pub fn creator_row(&self, id: &str) -> Option<usize> {
+        self.creator_rows.get(id).map(|&r| r as usize)
+    }
+
+    /// Retrieval over this engine's vectors and index.
+    pub fn retriever(&self) -> Retriever<'_> {
+        Retriever {
+            vectors: &self.model.influencer_vectors,
+            dim: self.model.dim(),
+            index: self.index.as_ref(),
+            exact_below: self.exact_below,
+        }
+    }
+
+    /// The same engine's retrieval without its index (the exact answers).
+    pub fn exact_retriever(&self) -> Retriever<'_> {
+        Retriever { index: None, ..self.retriever() }
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows { model: &self.model, catalog: &self.catalog }
+    }
+
+    /// Compile `spec` against the catalogue (without the brand's past creators: see
+    /// [`Filter::for_brand`]).
+    pub fn compile(&self, spec: &FilterSpec) -> Result<Filter, QueryError> {
+        Filter::compile(spec, &self.catalog, &self.creator_rows)
+    }
+}
+
+#[cfg(test)]
+mod tests;
+
+/// The engine is shared by reference across threads (a server holds one behind an `Arc`).
+const _: () = {
+    const fn shared<T: Send + Sync>() {}
+    shared::<Engine>();
+};

@@ -1,0 +1,102 @@
+//! Training a model directory from a loaded dataset: the affinity model on every campaign row,
+//! the serving catalogue, the growth model (skipped, with a warning, when the snapshots cannot
+//! train one), and the ANN index — each file written before the manifest names it.
+
+use std::path::Path;
+
+use crate::affinity::{AffinityError, AffinityModel, AffinityParams, Tracking};
+use crate::catalog::Catalog;
+use crate::dataset::Dataset;
+use crate::growth::{GrowthError, GrowthModel, GrowthParams};
+use crate::index::IndexParams;
+use crate::model_dir::{self, DataInfo, IndexEntry, Manifest, ModelDirError};
+
+/// What to train.
+#[derive(Clone, Debug)]
+pub struct TrainConfig {
+    pub affinity: AffinityParams,
+    pub track: Tracking,
+    /// The ANN index's parameters (`None`: no index; build one later with `kolrec index`).
+    pub index: Option<IndexParams>,
+    /// The growth model's parameters (`None`: no growth model).
+    pub growth: Option<GrowthParams>,
+    /// No progress output while the index builds.
+    pub quiet: bool,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            affinity: AffinityParams::default(),
+            track: Tracking::Ends,
+            index: Some(IndexParams::default()),
+            growth: Some(GrowthParams::default()),
+            quiet: true,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    #[error(transparent)]
+    Affinity(#[from] AffinityError),
+    #[error(transparent)]
+    Growth(#[from] GrowthError),
+    #[error(transparent)]
+    ModelDir(#[from] ModelDirError),
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+}
+
+/// A model directory whose models are trained and saved; the index may still be built.
+pub struct Trained {
+    pub manifest: Manifest,
+    pub model: AffinityModel,
+    /// What was skipped, and why (a growth model the snapshots cannot train).
+    pub warnings: Vec<String>,
+}
+
+/// Train everything but the index into `out` (created if needed). `data` describes the dataset
+/// for the manifest ([`DataInfo::of`]).
+pub fn fit(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Result<Trained, TrainError> {
+    cfg.affinity.check()?;
+    if let Some(ip) = &cfg.index {
+        ip.check()?;
+    }
+    if let Some(gp) = &cfg.growth {
+        gp.check()?;
+    }
+    let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
+    let (model, report) = AffinityModel::fit_tracked(ds, &rows, &cfg.affinity, cfg.track)?;
+    let mut manifest = model_dir::save_affinity(out, &model, &report, data)?;
+    model_dir::save_catalog(out, &Catalog::build(ds, &rows), &mut manifest)?;
+    let mut warnings = Vec::new();
+    if let Some(gp) = &cfg.growth {
+        let until = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+        match GrowthModel::fit(ds, until, gp) {
+            Ok((g, report)) => model_dir::save_growth(out, &g, &report, &mut manifest)?,
+            // A dataset without enough follower history still gets its affinity model.
+            Err(e @ (GrowthError::TooShort { .. } | GrowthError::NoRows { .. } | GrowthError::OneClass { .. })) => {
+                warnings.push(format!("growth model not trained: {e}"))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(Trained { manifest, model, warnings })
+}
+
+impl Trained {
+    /// Build the ANN index the config asks for (a caller short of memory drops the dataset
+    /// first: the index needs only the model).
+    pub fn build_index(&mut self, out: &Path, cfg: &TrainConfig) -> Result<Option<IndexEntry>, TrainError> {
+        let Some(ip) = &cfg.index else { return Ok(None) };
+        Ok(Some(model_dir::build_index(out, &self.model, &mut self.manifest, ip, cfg.quiet)?))
+    }
+}
+
+/// [`fit`] then [`Trained::build_index`]: a complete model directory.
+pub fn train(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Result<Trained, TrainError> {
+    let mut t = fit(ds, data, out, cfg)?;
+    t.build_index(out, cfg)?;
+    Ok(t)
+}
