@@ -213,8 +213,12 @@ fn train(a: TrainArgs) -> Result<()> {
     let ds = load_data(&a.data, a.lenient, &a.out.join(model_dir::REJECTED_FILE))?;
     let info = DataInfo::of(&a.data, &ds).with_context(|| format!("fingerprinting {}", a.data.display()))?;
     let mut trained = train::fit(&ds, info, &a.out, &cfg)?;
-    for w in &trained.warnings {
-        eprintln!("warning: {w}");
+    match &trained.growth_skipped {
+        Some(kolrec::growth::GrowthError::OneClass { what, positives, rows }) => eprintln!(
+            "warning: growth model not trained: the {what} rows hold only one class ({positives} positives of {rows}): choose another --growth-threshold (or --growth-top-share)"
+        ),
+        Some(e) => eprintln!("warning: growth model not trained: {e}"),
+        None => {}
     }
     // The index needs only the model: the dataset's memory goes first.
     drop(ds);

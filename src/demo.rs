@@ -62,8 +62,8 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         model.display()
     );
     let trained = train::train(&ds, info.clone(), &model, &cfg)?;
-    for w in &trained.warnings {
-        println!("      warning: {w}");
+    if let Some(e) = &trained.growth_skipped {
+        println!("      warning: growth model not trained: {e}");
     }
     let t = &trained.manifest.affinity.as_ref().expect("just trained").train;
     println!(

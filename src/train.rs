@@ -52,8 +52,8 @@ pub enum TrainError {
 pub struct Trained {
     pub manifest: Manifest,
     pub model: AffinityModel,
-    /// What was skipped, and why (a growth model the snapshots cannot train).
-    pub warnings: Vec<String>,
+    /// Why the growth model was not trained, when the snapshots cannot train one.
+    pub growth_skipped: Option<GrowthError>,
 }
 
 /// Train everything but the index into `out` (created if needed). `data` describes the dataset
@@ -70,19 +70,19 @@ pub fn fit(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Resul
     let (model, report) = AffinityModel::fit_tracked(ds, &rows, &cfg.affinity, cfg.track)?;
     let mut manifest = model_dir::save_affinity(out, &model, &report, data)?;
     model_dir::save_catalog(out, &Catalog::build(ds, &rows), &mut manifest)?;
-    let mut warnings = Vec::new();
+    let mut growth_skipped = None;
     if let Some(gp) = &cfg.growth {
         let until = ds.snapshots.date.iter().max().copied().unwrap_or(0);
         match GrowthModel::fit(ds, until, gp) {
             Ok((g, report)) => model_dir::save_growth(out, &g, &report, &mut manifest)?,
             // A dataset without enough follower history still gets its affinity model.
             Err(e @ (GrowthError::TooShort { .. } | GrowthError::NoRows { .. } | GrowthError::OneClass { .. })) => {
-                warnings.push(format!("growth model not trained: {e}"))
+                growth_skipped = Some(e)
             }
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Trained { manifest, model, warnings })
+    Ok(Trained { manifest, model, growth_skipped })
 }
 
 impl Trained {

@@ -172,7 +172,7 @@ pub fn read_npy_f32(path: &Path) -> Result<(Vec<f32>, usize, usize)> {
 }
 
 /// Side by side with `../shared/bench/peers.py affinity` (implicit ALS, tuned by its grid) on the
-/// same interactions and the same per-brand split; see README "Affinity benchmark".
+/// same interactions and the same per-brand split; see benches/README.md, "Affinity: quality and training time".
 pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &kolrec::affinity::AffinityParams) -> Result<()> {
     use kolrec::affinity::AffinityModel;
     use kolrec::metrics::{graded_ndcg, ranking_metrics, top_k};

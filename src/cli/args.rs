@@ -48,7 +48,7 @@ pub enum Command {
     Score(ScoreArgs),
     /// The nightly export: every brand's top-k creators as Parquet under OUT/date=YYYY-MM-DD/.
     Export(ExportArgs),
-    /// Measure throughput and peak memory (prints figures; see README).
+    /// Measure speed, memory and quality beside the peers (figures and commands: benches/README.md).
     Bench(BenchArgs),
 }
 
@@ -169,7 +169,7 @@ impl From<ObjectiveArg> for Objective {
     }
 }
 
-/// Affinity hyperparameters; defaults and ranges in `AffinityParams` and the README.
+/// Affinity hyperparameters; defaults and ranges in `AffinityParams` (`cargo doc`).
 #[derive(Args, Debug, Clone)]
 pub struct AffinityArgs {
     /// What a collaboration is worth: impressions, clicks or revenue per unit cost.
@@ -238,7 +238,7 @@ pub struct TrainArgs {
     pub growth: GrowthArgs,
 }
 
-/// Growth-model hyperparameters; defaults and ranges in `GrowthParams` and the README.
+/// Growth-model hyperparameters; defaults and ranges in `GrowthParams` (`cargo doc`).
 #[derive(Args, Debug, Clone)]
 pub struct GrowthArgs {
     /// Strong growth: followers up by at least this share over the horizon (0.10 = +10%).
@@ -302,7 +302,7 @@ pub struct GrowthCmdArgs {
     pub lenient: LenientArgs,
 }
 
-/// HNSW index parameters; defaults and ranges in `IndexParams` and the README.
+/// HNSW index parameters; defaults and ranges in `IndexParams` (`cargo doc`).
 #[derive(Args, Debug, Clone)]
 pub struct IndexArgs {
     /// Links per node and layer.

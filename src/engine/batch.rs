@@ -12,7 +12,7 @@ use crate::index::Hit;
 use crate::pipeline::{Filter, Query};
 
 /// Multiply-adds of the exact path's budget: 20,000 brands × 1,000,000 creators × 66 dims is
-/// 1.3·10¹²; above 4·10¹² the index answers (see benches/README.md, "Nightly export").
+/// 1.3·10¹²; above 4·10¹² the index answers (see benches/README.md, "Nightly export and list scoring").
 pub const EXACT_BUDGET: f64 = 4e12;
 
 /// How a batch matches brands to creators.
