@@ -515,6 +515,10 @@ pub struct GenerateArgs {
     /// Date of day 0 (YYYY-MM-DD).
     #[arg(long, default_value = "2025-01-01")]
     pub start_date: String,
+    /// How much hidden brand and creator tastes matter in the true CTR (1 = default, 3 = a
+    /// taste-heavy market where collaborative signal pays).
+    #[arg(long, default_value_t = 1.0)]
+    pub taste: f64,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -683,6 +687,7 @@ impl GenerateArgs {
                 FormatArg::Parquet => Format::Parquet,
             },
             start_date,
+            taste: self.taste,
         };
         p.check()?;
         Ok(p)

@@ -47,6 +47,10 @@ pub struct SimParams {
     #[serde(serialize_with = "ser_format")]
     pub format: Format,
     pub start_date: i32,
+    /// How much the brands' and creators' hidden tastes matter: a multiplier on the taste term of
+    /// the true CTR and conversion rate (1 = the default market; 3 = a market where collaborative
+    /// signal is worth about three times as much).
+    pub taste: f64,
 }
 
 fn ser_format<S: serde::Serializer>(f: &Format, s: S) -> Result<S::Ok, S::Error> {
@@ -66,6 +70,7 @@ impl Default for SimParams {
             campaigns: None,
             format: Format::Parquet,
             start_date: days_from_civil(2025, 1, 1),
+            taste: 1.0,
         }
     }
 }
@@ -100,6 +105,9 @@ impl SimParams {
                 self.days.to_string(),
                 "must be between 60 and 3650 (growth labels need 30 days ahead)",
             );
+        }
+        if !(self.taste.is_finite() && (0.0..=10.0).contains(&self.taste)) {
+            return bad("taste", self.taste.to_string(), "must be between 0 and 10");
         }
         if self.campaign_rows() > 1_000_000_000 {
             return bad("campaigns", self.campaign_rows().to_string(), "must be at most 1,000,000,000");
@@ -141,7 +149,9 @@ pub fn market(p: &SimParams) -> Market {
         .map(|i| market::creator(&mut rng_for(p.seed, STREAM_CREATORS, i as u64), i))
         .collect();
     let policy = Policy::default();
-    let coefficients = Coefficients::default();
+    let mut coefficients = Coefficients::default();
+    coefficients.ctr_latent *= p.taste;
+    coefficients.cvr_latent *= p.taste;
     let pools = Pools::new(&creators, &policy);
     let rows = allocate_rows(&brands, p.campaign_rows(), p.days);
     let mut posts: Vec<Post> = brands
@@ -601,6 +611,26 @@ mod tests {
     }
 
     #[test]
+    fn the_taste_knob_moves_the_headroom_to_what_only_collaborative_signal_can_find() {
+        let lift = |taste: f64| {
+            let m = market(&SimParams { taste, ..small() });
+            let (pick_ctr, _, top_ctr, _) = headroom(&m);
+            let blind = Coefficients { ctr_latent: 0.0, ..m.coefficients.clone() };
+            let (_, _, blind_ctr, _) = headroom_ranked_by(&m, &blind);
+            assert!(m.posts.iter().all(|p| p.clicks <= p.impressions), "clicks above impressions at taste {taste}");
+            (top_ctr / pick_ctr, blind_ctr / pick_ctr)
+        };
+        let (full1, blind1) = lift(1.0);
+        let (full3, blind3) = lift(3.0);
+        // With tastes three times as strong, the oracle gains much more, and a ranker blind to
+        // the tastes keeps a far smaller share of it.
+        assert!(full3 > 1.5 * full1, "oracle CTR lift {full1:.2} → {full3:.2}");
+        assert!(blind3 / full3 < 0.7 * (blind1 / full1), "blind share {:.2} → {:.2}", blind1 / full1, blind3 / full3);
+        let none = market(&SimParams { taste: 0.0, ..small() });
+        assert_eq!(none.coefficients.ctr_latent, 0.0);
+    }
+
+    #[test]
     fn realised_clicks_follow_the_hidden_ctr() {
         let m = market(&small());
         let mut posts: Vec<&Post> = m.posts.iter().collect();
@@ -623,6 +653,8 @@ mod tests {
             (SimParams { influencers: 5, ..SimParams::default() }, "influencers"),
             (SimParams { days: 20, ..SimParams::default() }, "days"),
             (SimParams { campaigns: Some(2_000_000_000), ..SimParams::default() }, "campaigns"),
+            (SimParams { taste: -1.0, ..SimParams::default() }, "taste = -1"),
+            (SimParams { taste: f64::NAN, ..SimParams::default() }, "taste = NaN"),
         ] {
             let e = p.check().unwrap_err().to_string();
             assert!(e.contains(name), "{e}");
