@@ -239,7 +239,23 @@ fn eval(a: EvalArgs) -> Result<()> {
     model_dir::read_manifest(&a.model)?;
     let ds = load_data(&a.data, false, &a.model.join(model_dir::REJECTED_FILE))?;
     let truth = Truth::load(&a.data, &ds)?;
-    let report = evaluate::evaluate_model_dir(&ds, truth.as_ref(), &a.model, &cfg)?;
+    let mut files = Vec::new();
+    for spec in &a.recs {
+        let (name, path) = match spec.split_once('=') {
+            Some((n, p)) if !n.is_empty() => (n.to_string(), Path::new(p).to_path_buf()),
+            _ => {
+                let p = Path::new(spec);
+                (p.file_stem().map_or(spec.clone(), |s| s.to_string_lossy().into_owned()), p.to_path_buf())
+            }
+        };
+        let f = evaluate::RecsFile::read(&path, &name, &ds).with_context(|| format!("--recs {spec}"))?;
+        if f.unknown_rows > 0 {
+            eprintln!("warning: --recs {spec}: {} rows name a brand or creator the data does not have", f.unknown_rows);
+        }
+        files.push(f);
+    }
+    let extra: Vec<&dyn evaluate::Ranker> = files.iter().map(|f| f as &dyn evaluate::Ranker).collect();
+    let report = evaluate::evaluate_model_dir(&ds, truth.as_ref(), &a.model, &cfg, &extra)?;
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }

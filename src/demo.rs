@@ -80,7 +80,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     println!("\n[4/7] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
     let truth = Truth::load(&data_dir, &ds)?;
     let cfg = EvalConfig { bootstrap: 200, ..EvalConfig::default() };
-    let report = evaluate::evaluate_model_dir(&ds, truth.as_ref(), &model, &cfg)?;
+    let report = evaluate::evaluate_model_dir(&ds, truth.as_ref(), &model, &cfg, &[])?;
     for w in &report.warnings {
         println!("warning: {w}");
     }

@@ -5,6 +5,7 @@ pub mod ann;
 pub mod export;
 pub mod growth;
 pub mod growth_real;
+pub mod ranking;
 
 use std::path::Path;
 use std::process::Command;
@@ -34,6 +35,13 @@ pub fn run(what: BenchWhat) -> Result<()> {
             reuse,
         }),
         BenchWhat::Affinity { data, out, peers, affinity: a } => affinity(&data, &out, &peers.peers(), &a.params()?),
+        BenchWhat::Ranking { data, out, peers, affinity: a, k } => ranking::run(&ranking::RankingBench {
+            data: &data,
+            out: &out,
+            peers: &peers.peers(),
+            train: kolrec::train::TrainConfig { affinity: a.params()?, ..Default::default() },
+            k,
+        }),
     }
 }
 
@@ -61,6 +69,20 @@ pub struct Peers {
 }
 
 impl Peers {
+    /// Run `peers.py SUBCOMMAND ARGS` (which write their own outputs).
+    pub fn exec(&self, subcommand: &str, args: &[&std::ffi::OsStr]) -> Result<()> {
+        let status = Command::new(&self.python)
+            .arg(&self.script)
+            .arg(subcommand)
+            .args(args)
+            .status()
+            .with_context(|| format!("running {} {}", self.python.display(), self.script.display()))?;
+        if !status.success() {
+            bail!("peers.py {subcommand} failed ({status})");
+        }
+        Ok(())
+    }
+
     /// Run `peers.py SUBCOMMAND ARGS --out OUT` and read the JSON it writes to `out`.
     pub fn run(&self, subcommand: &str, args: &[&std::ffi::OsStr], out: &Path) -> Result<serde_json::Value> {
         let status = Command::new(&self.python)

@@ -475,6 +475,11 @@ pub struct EvalArgs {
     /// Cut-offs k of Recall@k, NDCG@k, MAP@k and coverage.
     #[arg(long, value_delimiter = ',', default_value = "10,50")]
     pub ks: Vec<usize>,
+    /// Also judge a file of recommendations (`brand_id,influencer_id,rank` CSV or Parquet, made
+    /// from the campaigns before the split's cutoff), as `NAME=FILE` or `FILE` (named by its stem).
+    /// Repeat for several.
+    #[arg(long = "recs")]
+    pub recs: Vec<String>,
     #[arg(long)]
     pub json: bool,
 }
@@ -594,6 +599,21 @@ pub enum BenchWhat {
         peers: PeersArgs,
         #[command(flatten)]
         affinity: AffinityArgs,
+    },
+    /// kolrec's recommendations vs peers.py outcome (LightGBM) and implicit ALS, trained before the
+    /// same time split and judged by the same evaluation.
+    Ranking {
+        #[arg(long, default_value = "datasets/sample")]
+        data: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/ranking")]
+        out: PathBuf,
+        #[command(flatten)]
+        peers: PeersArgs,
+        #[command(flatten)]
+        affinity: AffinityArgs,
+        /// Recommendations per brand from each peer.
+        #[arg(short, long, default_value_t = 3000)]
+        k: usize,
     },
     /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).
     Ann {

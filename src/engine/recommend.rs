@@ -47,6 +47,22 @@ impl Engine {
         self.ranked_by(self.retriever(), query, k, filter, ef)
     }
 
+    /// The ranking stage's score of each of the model's creators `rows` for `query` (the rows are
+    /// the candidates, as when a list is scored).
+    pub fn score_rows(&self, query: &Query, rows: &[usize]) -> Vec<f32> {
+        let mut hits: Vec<Hit> = rows
+            .iter()
+            .enumerate()
+            .map(|(k, &i)| Hit { item: k as u32, score: dot(&query.vector, self.model.influencer_vector(i)) })
+            .collect();
+        self.ranker.rank(query, &mut hits);
+        let mut out = vec![f32::NAN; rows.len()];
+        for h in hits {
+            out[h.item as usize] = h.score;
+        }
+        out
+    }
+
     /// [`Engine::ranked`] with retrieval by exact scan, whatever the index.
     pub fn ranked_exact(&self, query: &Query, k: usize, filter: &Filter) -> Vec<Hit> {
         self.ranked_by(self.exact_retriever(), query, k, filter, None).0

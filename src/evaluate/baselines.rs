@@ -14,6 +14,8 @@ pub trait Ranker: Sync {
     fn name(&self) -> &str;
     /// Creators (dataset rows) best first.
     fn top(&self, brand: usize, k: usize, allowed: &Filter) -> Vec<usize>;
+    /// The score of each of `creators` for the brand (higher is better).
+    fn score_pairs(&self, brand: usize, creators: &[usize]) -> Vec<f32>;
 }
 
 /// kolrec, through the engine's pipeline (retrieval by exact scan, as every baseline scores every
@@ -30,6 +32,11 @@ impl Ranker for Kolrec<'_> {
         let who = Who::Brand(self.engine.model().brand_ids[brand].clone());
         let query = self.engine.query(&who).expect("a brand of the model");
         self.engine.ranked_exact(&query, k, allowed).iter().map(|h| h.item as usize).collect()
+    }
+    fn score_pairs(&self, brand: usize, creators: &[usize]) -> Vec<f32> {
+        let who = Who::Brand(self.engine.model().brand_ids[brand].clone());
+        let query = self.engine.query(&who).expect("a brand of the model");
+        self.engine.score_rows(&query, creators)
     }
 }
 
@@ -95,6 +102,9 @@ impl Ranker for GlobalScore {
     fn top(&self, _brand: usize, k: usize, allowed: &Filter) -> Vec<usize> {
         top_k(&self.score, |i| allowed.allows(i as u32), k)
     }
+    fn score_pairs(&self, _brand: usize, creators: &[usize]) -> Vec<f32> {
+        creators.iter().map(|&i| self.score[i]).collect()
+    }
 }
 
 /// What brands do by hand: creators of the brand's own category, biggest first, then the rest.
@@ -113,14 +123,18 @@ impl Ranker for SameCategory<'_> {
         "same-category-by-followers"
     }
     fn top(&self, brand: usize, k: usize, allowed: &Filter) -> Vec<usize> {
+        let scores = self.score_pairs(brand, &(0..self.ds.influencers.len()).collect::<Vec<_>>());
+        top_k(&scores, |i| allowed.allows(i as u32), k)
+    }
+    fn score_pairs(&self, brand: usize, creators: &[usize]) -> Vec<f32> {
         let cat = &self.ds.brands.category[brand];
         let inf = &self.ds.influencers;
-        let scores: Vec<f32> = (0..inf.len())
-            .map(|i| {
+        creators
+            .iter()
+            .map(|&i| {
                 let same = if &inf.category[i] == cat { 100.0 } else { 0.0 };
                 same + inf.followers[i].max(1.0).ln() as f32
             })
-            .collect();
-        top_k(&scores, |i| allowed.allows(i as u32), k)
+            .collect()
     }
 }

@@ -6,6 +6,8 @@
 pub mod ann;
 pub mod baselines;
 pub mod growth;
+pub mod outcome;
+pub mod recs;
 pub mod split;
 
 use std::collections::{BTreeMap, HashSet};
@@ -27,6 +29,8 @@ use crate::pipeline::Filter;
 use crate::sim::truth::Truth;
 pub use ann::AnnEval;
 pub use baselines::{GlobalScore, Kolrec, Ranker, SameCategory};
+pub use outcome::{Graded, GradedSegment, Tried};
+pub use recs::{RecsError, RecsFile};
 pub use split::{BrandSplit, Split, brand_split, time_split};
 
 /// Evaluation settings.
@@ -116,7 +120,12 @@ pub struct EvalReport {
     pub objective: Objective,
     pub split: Split,
     pub train: TrainReport,
-    pub segments: BTreeMap<String, Segment>,
+    /// Each test brand's tried pairs ordered by each model, graded by the value they realised per
+    /// unit cost: the quality measure that needs no ground truth.
+    pub outcome_graded: BTreeMap<String, outcome::GradedSegment>,
+    /// How well each model predicts which creators brands picked in the test period (their
+    /// picks follow the brands' own bias, so this measures imitation, not quality).
+    pub held_out_picks: BTreeMap<String, Segment>,
     pub outcomes: BTreeMap<String, Outcomes>,
     /// Recall@10 of the HNSW index against the exact inner-product top-10, over all brands.
     pub ann_recall_at_10: Option<f64>,
@@ -136,6 +145,7 @@ pub fn evaluate(
     truth: Option<&Truth>,
     params: &AffinityParams,
     cfg: &EvalConfig,
+    extra: &[&dyn Ranker],
 ) -> Result<EvalReport, EvalError> {
     cfg.check()?;
     let split = time_split(&ds.campaigns, cfg.holdout)?;
@@ -153,7 +163,8 @@ pub fn evaluate(
         engine.set_exact_below(ip.exact_below);
     }
     let kolrec = Kolrec { engine: &engine };
-    let rankers: [&dyn Ranker; 4] = [&kolrec, &features, &popularity, &same];
+    let mut rankers: Vec<&dyn Ranker> = vec![&kolrec, &features, &popularity, &same];
+    rankers.extend_from_slice(extra);
     let ni = ds.influencers.len();
     let warm_brand = |b: usize| warm[b];
     let cold_mask = Filter::from_mask(cold_infl.clone());
@@ -176,7 +187,7 @@ pub fn evaluate(
             .collect();
         let catalogue = if only_cold_infl { cold_infl.iter().filter(|c| **c).count() } else { ni };
         let mut models = BTreeMap::new();
-        for r in rankers {
+        for &r in &rankers {
             let kmax = *cfg.ks.iter().max().unwrap_or(&10);
             let tops: Vec<Vec<usize>> = brands
                 .par_iter()
@@ -212,6 +223,18 @@ pub fn evaluate(
         segments.insert(name.to_string(), Segment { brands: brands.len(), relevant_pairs, models });
     }
 
+    let tried = Tried::of(&ds.campaigns, &split.test, ds.brands.len(), params.objective);
+    let all_brands: Vec<usize> = (0..ds.brands.len()).collect();
+    let mut outcome_graded = BTreeMap::new();
+    for (name, brands, only_cold) in [
+        ("warm_brands", all_brands.iter().copied().filter(|&b| warm_brand(b)).collect::<Vec<_>>(), false),
+        ("cold_brands", all_brands.iter().copied().filter(|&b| !warm_brand(b)).collect(), false),
+        ("cold_influencers", all_brands.clone(), true),
+    ] {
+        let seg = outcome::segment(&tried, &brands, |i| !only_cold || cold_infl[i], &rankers, cfg.bootstrap, cfg.seed);
+        outcome_graded.insert(name.to_string(), seg);
+    }
+
     let mut outcomes = BTreeMap::new();
     if let Some(t) = truth {
         for (name, want_warm) in [("warm_brands", true), ("cold_brands", false)] {
@@ -231,7 +254,8 @@ pub fn evaluate(
         objective: params.objective,
         split,
         train,
-        segments,
+        outcome_graded,
+        held_out_picks: segments,
         outcomes,
         ann_recall_at_10: ann.as_ref().map(|a| a.recall_at_10),
         ann_recall_at_10_filtered: ann.as_ref().map(|a| a.recall_at_10_filtered),
@@ -249,6 +273,7 @@ pub fn evaluate_model_dir(
     truth: Option<&Truth>,
     model: &Path,
     cfg: &EvalConfig,
+    extra: &[&dyn Ranker],
 ) -> Result<EvalReport, EvalError> {
     cfg.check()?;
     // Loading verifies the model file; evaluation then refits with its parameters on the past only.
@@ -260,7 +285,7 @@ pub fn evaluate_model_dir(
     if let (Some(ix), Some(_)) = (&manifest.index, &cfg.index) {
         cfg.index = Some(ix.params);
     }
-    let mut report = evaluate(ds, truth, &params, &cfg)?;
+    let mut report = evaluate(ds, truth, &params, &cfg, extra)?;
     if let Some(g) = &manifest.growth {
         match growth::evaluate_growth(ds, &g.params) {
             Ok(e) => {
@@ -340,7 +365,41 @@ impl fmt::Display for EvalReport {
             self.split.cutoff, self.split.train_rows, self.split.test_rows, self.objective
         )?;
         let est = |e: &Estimate| format!("{:.3} [{:.3},{:.3}]", e.mean, e.lo, e.hi);
-        for (name, seg) in &self.segments {
+        writeln!(
+            f,
+            "\noutcome-graded: each test brand's tried creators ordered by the model, graded by realised {} per unit cost",
+            match self.objective {
+                Objective::Reach => "impressions",
+                Objective::Engagement => "clicks",
+                Objective::Conversion => "revenue",
+            }
+        )?;
+        for (name, seg) in &self.outcome_graded {
+            writeln!(f, "  {name}: {} brands, {} tried pairs", seg.brands, seg.pairs)?;
+            writeln!(f, "    {:<28} {:>21} {:>21}", "model", "ndcg", "pairwise auc")?;
+            for (m, g) in &seg.models {
+                writeln!(f, "    {m:<28} {:>21} {:>21}", est(&g.ndcg), est(&g.pairwise_auc))?;
+            }
+        }
+        for (name, o) in &self.outcomes {
+            writeln!(
+                f,
+                "\ntrue outcomes, {name} ({} brands; brands' own test-period picks: CTR {:.3}%, CPM {:.1})",
+                o.brands,
+                100.0 * o.picks_ctr,
+                o.picks_cpm
+            )?;
+            writeln!(f, "  {:<28} {:>21} {:>10} {:>8}", "model (top-10)", "oracle ndcg@10", "true CTR", "CPM")?;
+            for (m, e) in &o.oracle_ndcg_at_10 {
+                writeln!(f, "  {m:<28} {:>21} {:>9.3}% {:>8.1}", est(e), 100.0 * o.top10_ctr[m], o.top10_cpm[m])?;
+            }
+            writeln!(f, "  kolrec vs own picks: CTR ×{:.2}, CPM ÷{:.2}", o.ctr_lift, o.cpm_drop)?;
+        }
+        writeln!(
+            f,
+            "\nheld-out picks (did the model predict whom each brand picked in the test period? The picks follow the brands' own bias: this measures imitation, not quality)"
+        )?;
+        for (name, seg) in &self.held_out_picks {
             writeln!(f, "\n{name}: {} brands, {} relevant held-out pairs", seg.brands, seg.relevant_pairs)?;
             let Some(first) = seg.models.values().next() else { continue };
             let cols: Vec<&String> =
@@ -357,20 +416,6 @@ impl fmt::Display for EvalReport {
                 }
                 writeln!(f, " {:>12.3}", mm.coverage.get("coverage@10").copied().unwrap_or(f64::NAN))?;
             }
-        }
-        for (name, o) in &self.outcomes {
-            writeln!(
-                f,
-                "\ntrue outcomes, {name} ({} brands; brands' own test-period picks: CTR {:.3}%, CPM {:.1})",
-                o.brands,
-                100.0 * o.picks_ctr,
-                o.picks_cpm
-            )?;
-            writeln!(f, "  {:<28} {:>21} {:>10} {:>8}", "model (top-10)", "oracle ndcg@10", "true CTR", "CPM")?;
-            for (m, e) in &o.oracle_ndcg_at_10 {
-                writeln!(f, "  {m:<28} {:>21} {:>9.3}% {:>8.1}", est(e), 100.0 * o.top10_ctr[m], o.top10_cpm[m])?;
-            }
-            writeln!(f, "  kolrec vs own picks: CTR ×{:.2}, CPM ÷{:.2}", o.ctr_lift, o.cpm_drop)?;
         }
         if let Some(a) = &self.ann {
             writeln!(

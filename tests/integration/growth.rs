@@ -58,7 +58,7 @@ fn eval_reports_the_growth_model_against_its_baselines() {
     let o = kolrec(&["eval", "--data", s(data), "--model", s(model), "--bootstrap", "0", "--ks", "5,10", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert!(v["segments"]["warm_brands"]["models"]["kolrec"]["metrics"]["ndcg@5"].is_object());
+    assert!(v["held_out_picks"]["warm_brands"]["models"]["kolrec"]["metrics"]["ndcg@5"].is_object());
     // The growth test rows, for plots: one row per test creator and date, with the label.
     let rows = kolrec::table::read(&model.join("growth_predictions.parquet")).unwrap().frame;
     let cols: Vec<String> = rows.get_column_names().iter().map(|c| c.to_string()).collect();

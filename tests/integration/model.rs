@@ -116,12 +116,12 @@ fn train_then_eval_reports_every_segment_baseline_and_true_outcome() {
     for seg in ["warm_brands", "cold_brands", "cold_influencers"] {
         for m in ["kolrec", "popularity", "same-category-by-followers", "features-only"] {
             for metric in ["recall@10", "ndcg@10", "map@10", "recall@50", "ndcg@50", "map@50"] {
-                let e = &v["segments"][seg]["models"][m]["metrics"][metric];
+                let e = &v["held_out_picks"][seg]["models"][m]["metrics"][metric];
                 let (mean, lo, hi) =
                     (e["mean"].as_f64().unwrap(), e["lo"].as_f64().unwrap(), e["hi"].as_f64().unwrap());
                 assert!((0.0..=1.0).contains(&mean) && lo <= mean && mean <= hi, "{seg} {m} {metric}: {e}");
             }
-            assert!(v["segments"][seg]["models"][m]["coverage"]["coverage@10"].as_f64().is_some());
+            assert!(v["held_out_picks"][seg]["models"][m]["coverage"]["coverage@10"].as_f64().is_some());
         }
     }
     let warm = &v["outcomes"]["warm_brands"];
@@ -142,4 +142,58 @@ fn bad_parameters_fail_before_any_data_is_read() {
     assert!(stderr(&o).contains("invalid affinity parameter factors = 0"), "{}", stderr(&o));
     let o = kolrec(&["eval", "--data", "/nonexistent", "--model", "/nonexistent", "--holdout", "1.5"]);
     assert!(stderr(&o).contains("--holdout 1.5 must be strictly between 0 and 1"), "{}", stderr(&o));
+}
+
+/// A hand-made market: brand b1 tries three creators after the cutoff with known clicks per unit
+/// cost (i1 0.30, i2 0.10, i3 0.20), and a hand-made file recommends i2 first, then i1 (i3 not
+/// listed, so it ranks last).
+#[test]
+fn eval_judges_a_file_of_recommendations_by_hand_computed_values() {
+    let campaigns = "\
+campaign_id,brand_id,influencer_id,date,cost,impressions,clicks,conversions,objective
+c1,b1,i1,2025-01-01,100,10000,20,,engagement
+c1,b1,i2,2025-01-05,100,10000,10,,engagement
+c2,b2,i3,2025-01-10,100,10000,30,,engagement
+c2,b2,i1,2025-01-20,100,10000,5,,engagement
+c3,b1,i1,2025-02-20,100,10000,30,,engagement
+c3,b1,i2,2025-02-24,100,10000,10,,engagement
+c3,b1,i3,2025-02-28,100,10000,20,,engagement
+";
+    let dir = dataset("eval-recs", &[("campaigns", campaigns)]);
+    let model = dir.join("model");
+    let (d, m) = (dir.to_str().unwrap(), model.to_str().unwrap());
+    let o =
+        kolrec(&["train", "--data", d, "--out", m, "--factors", "2", "--iterations", "2", "--no-index", "--no-growth"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let recs = dir.join("hand.csv");
+    std::fs::write(&recs, "brand_id,influencer_id,rank\nb1,i2,1\nb1,i1,2\nb2,i2,1\nghost,i1,1\n").unwrap();
+    let arg = format!("hand={}", recs.display());
+    let o = kolrec(&["eval", "--data", d, "--model", m, "--bootstrap", "0", "--recs", &arg, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 rows name a brand or creator the data does not have"), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).lines().last().unwrap()).unwrap();
+    let seg = &v["outcome_graded"]["warm_brands"];
+    assert_eq!((seg["brands"].as_u64(), seg["pairs"].as_u64()), (Some(1), Some(3)), "{seg}");
+    let hand = &seg["models"]["hand"];
+    let l = |x: f64| x.log2();
+    let dcg = 0.10 / l(2.0) + 0.30 / l(3.0) + 0.20 / l(4.0);
+    let idcg = 0.30 / l(2.0) + 0.20 / l(3.0) + 0.10 / l(4.0);
+    let ndcg = hand["ndcg"]["mean"].as_f64().unwrap();
+    assert!((ndcg - dcg / idcg).abs() < 1e-9, "ndcg {ndcg} vs {}", dcg / idcg);
+    // i1 > i2 wrong, i1 > i3 right, i3 > i2 wrong.
+    let auc = hand["pairwise_auc"]["mean"].as_f64().unwrap();
+    assert!((auc - 1.0 / 3.0).abs() < 1e-9, "auc {auc}");
+    // kolrec and the baselines are judged on the same pairs.
+    for model in ["kolrec", "popularity", "features-only", "same-category-by-followers"] {
+        assert!(seg["models"][model]["ndcg"]["mean"].as_f64().is_some(), "{model}");
+    }
+    assert!(v["held_out_picks"]["warm_brands"]["models"]["hand"].is_object());
+    // A file without a rank column, or with a rank that is not a number, is refused by name.
+    std::fs::write(&recs, "brand_id,influencer_id\nb1,i2\n").unwrap();
+    let o = kolrec(&["eval", "--data", d, "--model", m, "--recs", &arg]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no column 'rank'"), "{}", stderr(&o));
+    std::fs::write(&recs, "brand_id,influencer_id,rank\nb1,i2,first\n").unwrap();
+    let o = kolrec(&["eval", "--data", d, "--model", m, "--recs", &arg]);
+    assert!(stderr(&o).contains("row 2: rank 'first' is not a number"), "{}", stderr(&o));
 }
