@@ -135,12 +135,11 @@ fn implicit_als(ds: &Dataset, train: &[usize], b: &RankingBench) -> Result<(std:
     let (itf, nit, d2) = super::read_npy_f32(Path::new(als["factors_dumped"]["items"].as_str().context("items")?))?;
     ensure!(d1 == d2, "ALS factor sizes differ");
     // peers indexes users and items by their sorted unique IDs among the rows it kept.
-    let sorted = |ids: Vec<&str>| {
-        let mut v = ids;
+    fn sorted(mut v: Vec<&str>) -> Vec<&str> {
         v.sort_unstable();
         v.dedup();
         v
-    };
+    }
     let users = sorted(kept.iter().map(|&r| ds.brands.id[c.brand[r] as usize].as_str()).collect());
     let items = sorted(kept.iter().map(|&r| ds.influencers.id[c.influencer[r] as usize].as_str()).collect());
     ensure!(users.len() == nu && items.len() == nit, "ALS factors do not match the interactions");

@@ -150,8 +150,14 @@ pub fn market(p: &SimParams) -> Market {
         .collect();
     let policy = Policy::default();
     let mut coefficients = Coefficients::default();
+    // The taste match is about standard normal, so scaling its weight from w to t·w multiplies
+    // the mean odds by exp((t² − 1)·w²/2): the intercept takes that back, and the market's
+    // average rates stay where the default puts them while tastes spread them out.
+    let (ctr_w, cvr_w) = (coefficients.ctr_latent, coefficients.cvr_latent);
     coefficients.ctr_latent *= p.taste;
     coefficients.cvr_latent *= p.taste;
+    coefficients.ctr_intercept -= (p.taste * p.taste - 1.0) * ctr_w * ctr_w / 2.0;
+    coefficients.cvr_intercept -= (p.taste * p.taste - 1.0) * cvr_w * cvr_w / 2.0;
     let pools = Pools::new(&creators, &policy);
     let rows = allocate_rows(&brands, p.campaign_rows(), p.days);
     let mut posts: Vec<Post> = brands
@@ -622,6 +628,13 @@ mod tests {
         };
         let (full1, blind1) = lift(1.0);
         let (full3, blind3) = lift(3.0);
+        // The market's average CTR stays at the default level.
+        let mean_ctr = |taste: f64| {
+            let m = market(&SimParams { taste, ..small() });
+            m.posts.iter().map(|p| p.expected_ctr).sum::<f64>() / m.posts.len() as f64
+        };
+        let (c1, c3) = (mean_ctr(1.0), mean_ctr(3.0));
+        assert!((0.6..1.6).contains(&(c3 / c1)), "mean CTR of the picks {c1:.5} at taste 1, {c3:.5} at taste 3");
         // With tastes three times as strong, the oracle gains much more, and a ranker blind to
         // the tastes keeps a far smaller share of it.
         assert!(full3 > 1.5 * full1, "oracle CTR lift {full1:.2} → {full3:.2}");
