@@ -3,14 +3,16 @@
 //! reported under the command-line flag that sets it.
 
 mod args;
-pub mod print;
+mod bench_args;
 
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
+use crate::print;
 pub use args::*;
+pub use bench_args::*;
 use kolrec::affinity::Tracking;
 use kolrec::dataset::{self, Dataset, LoadOptions};
 use kolrec::describe::Summary;
@@ -40,7 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Growth(a) => growth(a),
         Command::Export(a) => export(a),
         Command::Score(a) => score(a),
-        Command::Bench(a) => crate::bench::run(a.what),
+        Command::Bench(a) => bench(a.what),
     }
 }
 
@@ -443,5 +445,38 @@ fn export_error(e: kolrec::export::ExportError) -> anyhow::Error {
         }
         ExportError::BadK(k) => anyhow::anyhow!("-k must be between 1 and 10000, got {k}"),
         e => e.into(),
+    }
+}
+
+/// Run one benchmark.
+fn bench(what: BenchWhat) -> Result<()> {
+    use crate::bench::{self, ann, export, growth, growth_real, ranking};
+    match what {
+        BenchWhat::Data { scale, dir, keep } => bench::data(scale, &dir, keep),
+        BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
+        BenchWhat::Export { model, out, python, brands, k, threads } => {
+            export::run(&export::ExportBench { model: &model, out: &out, python: &python, brands, k, threads })
+        }
+        BenchWhat::GrowthReal { real, out, growth } => growth_real::run(&real, &out, &growth.params()?),
+        BenchWhat::Ann { model, out, peers, index, efs, max_queries, no_peers, reuse } => ann::run(&ann::AnnBench {
+            model: &model,
+            out: &out,
+            peers: &peers.peers(),
+            params: index.params()?,
+            efs,
+            max_queries,
+            skip_peers: no_peers,
+            reuse,
+        }),
+        BenchWhat::Affinity { data, out, peers, affinity: a } => {
+            bench::affinity(&data, &out, &peers.peers(), &a.params()?)
+        }
+        BenchWhat::Ranking { data, out, peers, affinity: a, k } => ranking::run(&ranking::RankingBench {
+            data: &data,
+            out: &out,
+            peers: &peers.peers(),
+            train: kolrec::train::TrainConfig { affinity: a.params()?, ..Default::default() },
+            k,
+        }),
     }
 }

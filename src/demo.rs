@@ -18,7 +18,7 @@ use kolrec::sim::{self, SimParams, truth::Truth};
 use kolrec::tier::Tier;
 use kolrec::train::{self, TrainConfig};
 
-use crate::cli::print;
+use crate::print;
 
 pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;

@@ -3,6 +3,7 @@
 mod bench;
 mod cli;
 mod demo;
+mod print;
 
 use clap::Parser;
 

@@ -12,38 +12,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::BenchWhat;
 use kolrec::fsutil::human_bytes;
-
-/// Run one benchmark.
-pub fn run(what: BenchWhat) -> Result<()> {
-    match what {
-        BenchWhat::Data { scale, dir, keep } => data(scale, &dir, keep),
-        BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
-        BenchWhat::Export { model, out, python, brands, k, threads } => {
-            export::run(&export::ExportBench { model: &model, out: &out, python: &python, brands, k, threads })
-        }
-        BenchWhat::GrowthReal { real, out, growth } => growth_real::run(&real, &out, &growth.params()?),
-        BenchWhat::Ann { model, out, peers, index, efs, max_queries, no_peers, reuse } => ann::run(&ann::AnnBench {
-            model: &model,
-            out: &out,
-            peers: &peers.peers(),
-            params: index.params()?,
-            efs,
-            max_queries,
-            skip_peers: no_peers,
-            reuse,
-        }),
-        BenchWhat::Affinity { data, out, peers, affinity: a } => affinity(&data, &out, &peers.peers(), &a.params()?),
-        BenchWhat::Ranking { data, out, peers, affinity: a, k } => ranking::run(&ranking::RankingBench {
-            data: &data,
-            out: &out,
-            peers: &peers.peers(),
-            train: kolrec::train::TrainConfig { affinity: a.params()?, ..Default::default() },
-            k,
-        }),
-    }
-}
 
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub enum Scale {

@@ -15,6 +15,8 @@ use kolrec::pipeline::{Brief, FilterSpec, Who};
 use kolrec::sim::SimParams;
 use kolrec::table::Format;
 
+use super::bench_args::BenchArgs;
+
 #[derive(Parser, Debug)]
 #[command(name = "kolrec", version, about = "Recommend influencers (KOLs) to brands from campaign outcomes")]
 pub struct Cli {
@@ -565,133 +567,6 @@ pub struct ImportArgs {
     pub id_column: Option<String>,
 }
 
-#[derive(Args, Debug)]
-pub struct BenchArgs {
-    #[command(subcommand)]
-    pub what: BenchWhat,
-}
-
-/// Where `peers.py` and its Python are.
-#[derive(Args, Debug)]
-pub struct PeersArgs {
-    /// Python with the peers' packages (see ../shared/bench/README.md).
-    #[arg(long, default_value_os_t = default_peers_python())]
-    pub python: PathBuf,
-    #[arg(long, default_value = "../shared/bench/peers.py")]
-    pub peers: PathBuf,
-}
-
-impl PeersArgs {
-    pub fn peers(self) -> crate::bench::Peers {
-        crate::bench::Peers { python: self.python, script: self.peers }
-    }
-}
-
-#[derive(Subcommand, Debug)]
-pub enum BenchWhat {
-    /// kolrec vs implicit ALS (../shared/bench/peers.py) on the same interactions and split.
-    Affinity {
-        #[arg(long, default_value = "datasets/sample")]
-        data: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/affinity")]
-        out: PathBuf,
-        #[command(flatten)]
-        peers: PeersArgs,
-        #[command(flatten)]
-        affinity: AffinityArgs,
-    },
-    /// kolrec's recommendations vs peers.py outcome (LightGBM) and implicit ALS, trained before the
-    /// same time split and judged by the same evaluation.
-    Ranking {
-        #[arg(long, default_value = "datasets/sample")]
-        data: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/ranking")]
-        out: PathBuf,
-        #[command(flatten)]
-        peers: PeersArgs,
-        #[command(flatten)]
-        affinity: AffinityArgs,
-        /// Recommendations per brand from each peer.
-        #[arg(short, long, default_value_t = 3000)]
-        k: usize,
-    },
-    /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).
-    Ann {
-        /// A trained model directory (with its catalogue).
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/ann")]
-        out: PathBuf,
-        #[command(flatten)]
-        peers: PeersArgs,
-        #[command(flatten)]
-        index: IndexArgs,
-        /// Candidate-list sizes to measure.
-        #[arg(long, value_delimiter = ',', default_value = "10,20,40,80,160")]
-        efs: Vec<usize>,
-        /// Brands used as queries (0 = all).
-        #[arg(long, default_value_t = 0)]
-        max_queries: usize,
-        /// Only kolrec's figures (no Python).
-        #[arg(long)]
-        no_peers: bool,
-        /// Reuse the index an earlier run saved under OUT/index (search figures only).
-        #[arg(long)]
-        reuse: bool,
-    },
-    /// The growth model vs LightGBM & co. (../shared/bench/peers.py growth) on the same feature table and split.
-    Growth {
-        #[arg(long, default_value = "datasets/sample")]
-        data: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/growth")]
-        out: PathBuf,
-        #[command(flatten)]
-        peers: PeersArgs,
-        #[command(flatten)]
-        growth: GrowthArgs,
-    },
-    /// The growth model backtested on real follower histories (smi2022 lists, Social Blade
-    /// weekly gains) against momentum, read in place from ../shared/data/real. Labels are the top
-    /// share of growth within the platform (--growth-top-share, default here 0.1).
-    GrowthReal {
-        #[arg(long, default_value = "../shared/data/real")]
-        real: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/growth-real")]
-        out: PathBuf,
-        #[command(flatten)]
-        growth: GrowthArgs,
-    },
-    /// The export's exact top-k path vs numpy/BLAS matmul + argpartition on the same embeddings.
-    Export {
-        #[arg(long)]
-        model: PathBuf,
-        #[arg(long, default_value = "target/kolrec-bench/export")]
-        out: PathBuf,
-        /// Python with numpy (the peers' venv by default).
-        #[arg(long, default_value_os_t = default_peers_python())]
-        python: PathBuf,
-        /// The first N brands of the model are the queries.
-        #[arg(long, default_value_t = 2000)]
-        brands: usize,
-        #[arg(short, long, default_value_t = 100)]
-        k: usize,
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-    },
-    /// Generate and load (validate) throughput and peak memory.
-    Data {
-        /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.
-        #[arg(long, value_enum, default_value = "small")]
-        scale: crate::bench::Scale,
-        /// Scratch directory (large at full scale: ~1.5 GB).
-        #[arg(long, default_value = "target/kolrec-bench")]
-        dir: PathBuf,
-        /// Keep the generated data.
-        #[arg(long)]
-        keep: bool,
-    },
-}
-
 impl GenerateArgs {
     pub fn params(&self) -> Result<SimParams> {
         let start_date = iso_date(&self.start_date)
@@ -712,8 +587,4 @@ impl GenerateArgs {
         p.check()?;
         Ok(p)
     }
-}
-
-fn default_peers_python() -> PathBuf {
-    std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".cache/kolrec-peers/bin/python")
 }

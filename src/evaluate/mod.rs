@@ -317,7 +317,8 @@ fn outcomes_for(
 ) -> Outcomes {
     let ni = ds.influencers.len();
     let cpm: Vec<f64> = (0..ni).map(|i| t.cpm(i)).collect();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    // A float sum starts at −0.0: a model with nothing to show reads 0, not −0.
+    let mean = |v: &[f64]| (v.iter().sum::<f64>() + 0.0) / v.len().max(1) as f64;
     let picks_ctr: Vec<f64> =
         brands.iter().map(|&b| mean(&bs.test_picks[b].iter().map(|&i| t.ctr(b, i)).collect::<Vec<_>>())).collect();
     let picks_cpm: Vec<f64> =

@@ -43,7 +43,8 @@ pub fn ranking_metrics(top: &[usize], relevant: &HashSet<usize>, k: usize) -> (f
 
 /// NDCG@k against graded relevance `gain` (the true value of each creator).
 pub fn graded_ndcg(top: &[usize], gain: &[f64], candidates: &[usize], k: usize) -> f64 {
-    let dcg: f64 = top.iter().take(k).enumerate().map(|(p, &i)| gain[i] / ((p + 2) as f64).log2()).sum();
+    // `+ 0.0`: an empty float sum is −0.0, and an empty list should score 0.
+    let dcg: f64 = top.iter().take(k).enumerate().map(|(p, &i)| gain[i] / ((p + 2) as f64).log2()).sum::<f64>() + 0.0;
     let mut best: Vec<f64> = candidates.iter().map(|&i| gain[i]).collect();
     let kk = k.min(best.len());
     if kk == 0 {
@@ -121,6 +122,8 @@ mod tests {
         let gain = [0.1, 5.0, 2.0, 0.0];
         let cands = [0, 1, 2, 3];
         assert!((graded_ndcg(&[1, 2], &gain, &cands, 2) - 1.0).abs() < 1e-12);
+        let empty = graded_ndcg(&[], &gain, &cands, 2);
+        assert!(empty == 0.0 && empty.is_sign_positive(), "an empty list scores {empty}");
         let swapped = graded_ndcg(&[2, 1], &gain, &cands, 2);
         let want = (2.0 + 5.0 / 3f64.log2()) / (5.0 + 2.0 / 3f64.log2());
         assert!((swapped - want).abs() < 1e-12);

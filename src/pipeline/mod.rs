@@ -2,7 +2,7 @@
 //! from the ANN index or an exact scan, under a compiled filter) → **ranking** (a stage that
 //! orders the candidates; today the exact inner product) → **rows** (results with predicted CTR
 //! and CPM and the reason shown with each). `recommend`, `score`, the nightly export and `eval`
-//! all go through it, via [`crate::engine::Engine`].
+//! all go through it, by way of the engine.
 
 pub mod filter;
 pub mod query;

@@ -7,7 +7,7 @@ use std::path::Path;
 /// Top-level library module → the top-level modules its code (not comments, not tests) names.
 fn imports() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let binary = ["main.rs", "lib.rs", "cli.rs", "cli", "demo.rs", "bench"];
+    let binary = ["main.rs", "lib.rs", "cli.rs", "cli", "demo.rs", "bench", "print.rs"];
     let mut out = BTreeMap::new();
     for e in std::fs::read_dir(&src).unwrap() {
         let e = e.unwrap();
