@@ -91,6 +91,8 @@ pub struct Engine {
     exact_below: usize,
     brand_rows: HashMap<String, u32>,
     creator_rows: HashMap<String, u32>,
+    /// (platform, lower-cased handle) → creator row, built on first use by `score`.
+    by_handle: std::sync::OnceLock<HashMap<(String, String), u32>>,
 }
 
 impl Engine {
@@ -134,6 +136,7 @@ impl Engine {
             growth,
             ranker: Box::new(InnerProduct),
             exact_below,
+            by_handle: std::sync::OnceLock::new(),
         }
     }
 
@@ -182,6 +185,19 @@ impl Engine {
     /// The model row of a creator, by ID.
     pub fn creator_row(&self, id: &str) -> Option<usize> {
         self.creator_rows.get(id).map(|&r| r as usize)
+    }
+
+    /// The model row of a creator known by platform and handle (a platform export's IDs are
+    /// `platform:handle`; the model may know the creator by another ID).
+    pub fn creator_by_handle(&self, platform: &str, handle: &str) -> Option<usize> {
+        let map = self.by_handle.get_or_init(|| {
+            let c = &self.catalog.influencers;
+            (0..c.id.len())
+                .filter(|&i| !c.handle[i].is_empty())
+                .map(|i| ((c.platform.get(i).to_string(), c.handle[i].to_lowercase()), i as u32))
+                .collect()
+        });
+        map.get(&(platform.to_string(), handle.to_lowercase())).map(|&i| i as usize)
     }
 
     /// Retrieval over this engine's vectors and index.

@@ -2,8 +2,6 @@
 //! Creators the model knows (by ID, or by platform and handle) use their learned vectors; the
 //! others are embedded from their features, as never-seen creators were in training.
 
-use std::collections::HashMap;
-
 use super::{Engine, EngineError, GrowthById};
 use crate::dataset::Influencers;
 use crate::index::Hit;
@@ -41,16 +39,9 @@ impl Engine {
         let query = self.query(who)?;
         let model = &self.model;
         let c = &self.catalog.influencers;
-        // A platform export's IDs are `platform:handle`; the model may know the creator by
-        // another ID with the same platform and handle.
-        let by_handle: HashMap<(&str, String), usize> = (0..c.id.len())
-            .filter(|&i| !c.handle[i].is_empty())
-            .map(|i| ((c.platform.get(i), c.handle[i].to_lowercase()), i))
-            .collect();
         let known: Vec<Option<usize>> = (0..list.len())
             .map(|k| {
-                self.creator_row(&list.id[k])
-                    .or_else(|| by_handle.get(&(list.platform[k].as_str(), list.handle[k].to_lowercase())).copied())
+                self.creator_row(&list.id[k]).or_else(|| self.creator_by_handle(&list.platform[k], &list.handle[k]))
             })
             .collect();
         let cold = model.embed_influencers(list);

@@ -346,4 +346,11 @@ fn a_listed_creator_scores_as_the_model_scores_it_and_a_new_one_from_its_profile
     let ranks: HashSet<u32> = rows.iter().map(|r| r.rank).collect();
     assert_eq!(ranks, [1, 2].into_iter().collect());
     assert_eq!(rows[0].rank == 1, rows[0].score >= rows[1].score);
+    // A platform export names the creator by platform and handle, not by the model's ID.
+    let i = (0..c.id.len()).find(|&i| !c.handle[i].is_empty()).expect("a creator with a handle");
+    let mut export = crate::dataset::Influencers::default();
+    export.push_basic(&format!("{}:{}", c.platform.get(i), c.handle[i]), c.platform.get(i), "unknown", 1.0);
+    export.handle[0] = c.handle[i].to_uppercase();
+    let rows = e.score(&brand(), &export, None).unwrap();
+    assert!(rows[0].known && rows[0].influencer_id == c.id[i], "{:?}", rows[0]);
 }
