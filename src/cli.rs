@@ -158,9 +158,6 @@ fn import_list(a: ImportArgs) -> Result<()> {
         bail!("--input '{}' is not a file", a.input.display());
     }
     Format::of(&a.out)?;
-    if let Some(parent) = a.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-    }
     let cfg = ImportConfig { input: a.input, platform: a.platform, out: a.out, id_column: a.id_column };
     let report = import::import(&cfg).map_err(import_error)?;
     println!("{report}");
@@ -184,9 +181,6 @@ pub fn load_data(dir: &Path, lenient: bool, rejected: &Path) -> Result<Dataset> 
     require_dir(dir, "--data")?;
     let (ds, report) = dataset::load(dir, &LoadOptions { lenient, max_shown: 20 })?;
     if !report.rejected.is_empty() {
-        if let Some(parent) = rejected.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
-        }
         dataset::write_rejected(&report.rejected, rejected)?;
         eprintln!("{} bad row(s) quarantined into {}", report.rejected.len(), rejected.display());
     }
@@ -475,7 +469,7 @@ fn bench(what: BenchWhat) -> Result<()> {
             data: &data,
             out: &out,
             peers: &peers.peers(),
-            train: kolrec::train::TrainConfig { affinity: a.params()?, ..Default::default() },
+            params: a.params()?,
             k,
         }),
     }

@@ -263,7 +263,7 @@ impl<'a> ExportJob<'a> {
         let filter = engine.compile(&cfg.filters)?;
         let growth = match engine.growth_model() {
             Some(_) => {
-                let last = ds.snapshots.date.iter().max().copied().unwrap_or(cfg.date);
+                let last = ds.snapshots.last_date().unwrap_or(cfg.date);
                 growth_scores(&engine.growth_by_id(ds, cfg.date.min(last))?, engine)
             }
             None => Growth::default(),

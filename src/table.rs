@@ -105,6 +105,7 @@ pub fn write(frame: &mut DataFrame, path: &Path) -> Result<(), TableError> {
     let format = Format::of(path)?;
     let tmp = temp_sibling(path);
     let werr = |source| TableError::Write { path: path.into(), source };
+    create_parent(path).map_err(|e| werr(e.into()))?;
     let result = (|| {
         let file = fs::File::create(&tmp).map_err(|e| werr(e.into()))?;
         match format {
@@ -122,6 +123,14 @@ pub fn write(frame: &mut DataFrame, path: &Path) -> Result<(), TableError> {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// An output's directory is made as needed: `--out new/dir/file.csv` is an ordinary request.
+fn create_parent(path: &Path) -> std::io::Result<()> {
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(parent) => fs::create_dir_all(parent),
+        None => Ok(()),
+    }
 }
 
 /// Streams frames of one schema into a CSV or Parquet file; the file appears under its final name
@@ -142,6 +151,7 @@ impl BatchWriter {
         let format = Format::of(path)?;
         let tmp = temp_sibling(path);
         let werr = |source| TableError::Write { path: path.into(), source };
+        create_parent(path).map_err(|e| werr(e.into()))?;
         let file = fs::File::create(&tmp).map_err(|e| werr(e.into()))?;
         let inner = match format {
             Format::Csv => Inner::Csv(CsvWriter::new(file).include_header(true).batched(schema).map_err(werr)?),
@@ -179,5 +189,28 @@ impl Drop for BatchWriter {
     fn drop(&mut self) {
         // After a successful finish the temp file was renamed away and this does nothing.
         let _ = fs::remove_file(&self.tmp);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_table_is_written_into_directories_that_do_not_exist_yet() {
+        let root = std::env::temp_dir().join(format!("kolrec-table-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        for name in ["a/b/t.csv", "c/d/t.parquet"] {
+            let path = root.join(name);
+            let mut df = DataFrame::new_infer_height(vec![Column::new("x".into(), [1i64, 2, 3])]).unwrap();
+            write(&mut df, &path).unwrap();
+            assert_eq!(read(&path).unwrap().frame.height(), 3, "{name}");
+        }
+        let path = root.join("e/f/batch.csv");
+        let mut w = BatchWriter::create(&path, &Schema::from_iter([Field::new("x".into(), DataType::Int64)])).unwrap();
+        w.write(&DataFrame::new_infer_height(vec![Column::new("x".into(), [7i64])]).unwrap()).unwrap();
+        w.finish().unwrap();
+        assert_eq!(read(&path).unwrap().frame.height(), 1);
+        fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -72,7 +72,7 @@ pub fn fit(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Resul
     model_dir::save_catalog(out, &Catalog::build(ds, &rows), &mut manifest)?;
     let mut growth_skipped = None;
     if let Some(gp) = &cfg.growth {
-        let until = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+        let until = ds.snapshots.last_date().unwrap_or(0);
         match GrowthModel::fit(ds, until, gp) {
             Ok((g, report)) => model_dir::save_growth(out, &g, &report, &mut manifest)?,
             // A dataset without enough follower history still gets its affinity model.

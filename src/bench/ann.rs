@@ -10,7 +10,7 @@ use anyhow::{Context, Result};
 use rayon::prelude::*;
 
 use kolrec::engine::Engine;
-use kolrec::evaluate::ann::{ann_recall, standard_filter};
+use kolrec::evaluate::ann::{ann_recall, items, standard_filter};
 use kolrec::fsutil::{human_bytes, peak_rss_bytes};
 use kolrec::index::{ExactIndex, Hit, HnswIndex, IndexParams, MipsIndex};
 use kolrec::metrics::recall;
@@ -151,7 +151,6 @@ pub fn run(b: &AnnBench) -> Result<()> {
         index
     };
     let build = index.sidecar.build_seconds;
-    let items = |v: &[Vec<Hit>]| -> Vec<Vec<u32>> { v.iter().map(|h| h.iter().map(|x| x.item).collect()).collect() };
 
     let threads = rayon::current_num_threads().min(2);
     println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
@@ -241,22 +240,23 @@ pub fn run(b: &AnnBench) -> Result<()> {
     if b.skip_peers {
         return Ok(());
     }
-    let items = b.out.join("items.npy");
+    let items_file = b.out.join("items.npy");
     let qfile = b.out.join("queries.npy");
-    write_npy_f32(&items, &engine.model().influencer_vectors, n, dim)?;
+    write_npy_f32(&items_file, &engine.model().influencer_vectors, n, dim)?;
     write_npy_f32(&qfile, &vectors, nq, dim)?;
     let pj = b.out.join("peers_ann.json");
     let efs: Vec<String> = b.efs.iter().map(|e| e.to_string()).collect();
-    println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items.display(), qfile.display());
+    println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items_file.display(), qfile.display());
     let (m, efc, lat) = (b.params.m.to_string(), b.params.ef_construction.to_string(), lat_n.to_string());
     let efs = efs.join(",");
-    let args: Vec<&std::ffi::OsStr> = ["--items".as_ref(), items.as_os_str(), "--queries".as_ref(), qfile.as_os_str()]
-        .into_iter()
-        .chain(
-            ["--k", "10", "--M", &m, "--ef-construction", &efc, "--efs", &efs, "--latency-sample", &lat]
-                .map(|a| a.as_ref()),
-        )
-        .collect();
+    let args: Vec<&std::ffi::OsStr> =
+        ["--items".as_ref(), items_file.as_os_str(), "--queries".as_ref(), qfile.as_os_str()]
+            .into_iter()
+            .chain(
+                ["--k", "10", "--M", &m, "--ef-construction", &efc, "--efs", &efs, "--latency-sample", &lat]
+                    .map(|a| a.as_ref()),
+            )
+            .collect();
     let v = b.peers.run("ann", &args, &pj)?;
     let indexes = v["indexes"].as_array().context("peers.py wrote no indexes")?;
     for name in ["hnswlib-ip", "hnswlib-l2-mips-augmented"] {

@@ -26,7 +26,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> Result<()> {
     std::fs::create_dir_all(out)?;
     let (ds, _) = kolrec::dataset::load(data, &Default::default())?;
-    let end = ds.snapshots.date.iter().max().copied().context("the dataset has no snapshots")?;
+    let end = ds.snapshots.last_date().context("the dataset has no snapshots")?;
     let t0 = Instant::now();
     let (rows, _) = collect(&ds, &label_dates(&ds, end, p), None, p);
     let keep: Vec<usize> = (0..rows.len()).filter(|&r| rows.growth[r].is_finite()).collect();

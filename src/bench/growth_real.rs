@@ -189,7 +189,7 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
     // Social Blade: weekly as-of dates, an origin every 13 weeks after the first year.
     let (sb, overlapping) = socialblade(real)?;
     let first = sb.snapshots.date.iter().min().copied().context("no Social Blade weeks")?;
-    let end = sb.snapshots.date.iter().max().copied().context("no Social Blade weeks")?;
+    let end = sb.snapshots.last_date().context("no Social Blade weeks")?;
     let start = (first + 365).max(days_from_civil(2020, 1, 1));
     let test_dates = weekly(start, end - p.horizon_days, p.step_days);
     let origins = weekly(start, end - p.horizon_days, 13 * 7);

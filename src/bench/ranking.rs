@@ -14,13 +14,12 @@ use super::Peers;
 use kolrec::dataset::Dataset;
 use kolrec::evaluate::{self, EvalConfig, RecsFile};
 use kolrec::metrics::top_k;
-use kolrec::train::TrainConfig;
 
 pub struct RankingBench<'a> {
     pub data: &'a Path,
     pub out: &'a Path,
     pub peers: &'a Peers,
-    pub train: TrainConfig,
+    pub params: kolrec::affinity::AffinityParams,
     /// Each peer's list length per brand.
     pub k: usize,
 }
@@ -38,11 +37,6 @@ pub fn run(b: &RankingBench) -> Result<()> {
         split.train_rows,
         split.test_rows
     );
-    // kolrec's parameters come from a model directory; evaluation refits on the training rows.
-    let model = b.out.join("model");
-    let info = kolrec::model_dir::DataInfo::of(b.data, &ds)?;
-    kolrec::train::fit(&ds, info, &model, &TrainConfig { index: None, growth: None, ..b.train.clone() })?;
-
     let outcome_csv = b.out.join("outcome_recs.csv");
     let outcome_json = b.out.join("outcome.json");
     let k = b.k.to_string();
@@ -70,7 +64,7 @@ pub fn run(b: &RankingBench) -> Result<()> {
         RecsFile::read(&als_csv, "peers-implicit-als", &ds)?,
     ];
     let extra: Vec<&dyn evaluate::Ranker> = files.iter().map(|f| f as &dyn evaluate::Ranker).collect();
-    let params = b.train.affinity.clone();
+    let params = b.params.clone();
     let t0 = std::time::Instant::now();
     let report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg, &extra)?;
     let eval_seconds = t0.elapsed().as_secs_f64();
@@ -92,7 +86,7 @@ pub fn run(b: &RankingBench) -> Result<()> {
 /// every brand's top-k over the creators it scored, written as a recommendation file.
 fn implicit_als(ds: &Dataset, train: &[usize], b: &RankingBench) -> Result<(std::path::PathBuf, f64)> {
     let c = &ds.campaigns;
-    let params = &b.train.affinity;
+    let params = &b.params;
     let market = kolrec::affinity::outcome::Market::measure(c, train, params.objective);
     let inter = b.out.join("als_interactions.csv");
     let mut text = String::from("user,item,weight,ts\n");

@@ -209,6 +209,11 @@ impl Snapshots {
     pub fn len(&self) -> usize {
         self.influencer.len()
     }
+
+    /// The latest snapshot date (`None` without snapshots): the default as-of date.
+    pub fn last_date(&self) -> Option<i32> {
+        self.date.iter().max().copied()
+    }
     pub fn is_empty(&self) -> bool {
         self.influencer.is_empty()
     }

@@ -51,7 +51,8 @@ impl Engine {
                     Some(r) => self.model.brand_vector(r).to_vec(),
                     None => cold[b * d..(b + 1) * d].to_vec(),
                 };
-                let category = Some(brands.category[b].trim().to_lowercase());
+                // As `Engine::query` takes a brand's category: as the data has it.
+                let category = Some(brands.category[b].clone());
                 let label = format!("brand {}", brands.id[b]);
                 BrandQuery { id: brands.id[b].clone(), query: Query { vector, brand: row, category, label } }
             })

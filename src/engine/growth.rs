@@ -52,6 +52,6 @@ impl Engine {
 
     /// The last snapshot date of `data`, the default as-of date.
     pub fn last_snapshot(data: &Dataset) -> Result<i32, EngineError> {
-        data.snapshots.date.iter().max().copied().ok_or(EngineError::NoSnapshots)
+        data.snapshots.last_date().ok_or(EngineError::NoSnapshots)
     }
 }

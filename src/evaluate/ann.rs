@@ -9,7 +9,8 @@ use crate::index::{ExactIndex, Hit, IndexParams, MipsIndex};
 use crate::metrics::recall;
 use crate::pipeline::{Filter, FilterSpec, Retriever, SearchPath};
 
-fn items(hits: &[Vec<Hit>]) -> Vec<Vec<u32>> {
+/// The creators of each query's hits, for [`recall`].
+pub fn items(hits: &[Vec<Hit>]) -> Vec<Vec<u32>> {
     hits.iter().map(|h| h.iter().map(|x| x.item).collect()).collect()
 }
 

@@ -77,7 +77,7 @@ pub fn momentum(rows: &Rows) -> Vec<f32> {
 
 pub fn evaluate_growth(ds: &Dataset, p: &GrowthParams) -> Result<GrowthEval, GrowthError> {
     p.check()?;
-    let end = ds.snapshots.date.iter().max().copied().unwrap_or(0);
+    let end = ds.snapshots.last_date().unwrap_or(0);
     // Four test dates, one step apart, whose label windows end by the last snapshot.
     let test_until = end - p.horizon_days;
     let test_from = test_until - 3 * p.step_days;

@@ -158,10 +158,8 @@ pub fn evaluate(
     let warm: Vec<bool> = model.brand_history.iter().map(|&n| n > 0).collect();
     let index =
         cfg.index.as_ref().map(|ip| HnswIndex::build(&model.influencer_vectors, model.dim(), ip, true)).transpose()?;
-    let mut engine = Engine::from_parts(model, Catalog::build(ds, &split.train), index, None);
-    if let Some(ip) = &cfg.index {
-        engine.set_exact_below(ip.exact_below);
-    }
+    // The engine's `exact_below` is the index's own (built with `cfg.index`).
+    let engine = Engine::from_parts(model, Catalog::build(ds, &split.train), index, None);
     let kolrec = Kolrec { engine: &engine };
     let mut rankers: Vec<&dyn Ranker> = vec![&kolrec, &features, &popularity, &same];
     rankers.extend_from_slice(extra);
