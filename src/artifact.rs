@@ -6,7 +6,7 @@
 //! offset  size  field
 //! 0       8     magic "KOLRECM\0"
 //! 8       4     format version (u32, little endian)
-//! 12      4     kind (u32 LE: 1 affinity, 2 growth, 3 catalog)
+//! 12      4     kind (u32 LE: 1 affinity, 2 growth, 3 catalog, 4 ranker)
 //! 16      8     payload length (u64 LE)
 //! 24      4     CRC32 of the payload (u32 LE)
 //! 28      …     payload: bincode 2 (standard config) of the model
@@ -27,6 +27,7 @@ pub enum Kind {
     Affinity = 1,
     Growth = 2,
     Catalog = 3,
+    Ranker = 4,
 }
 
 impl Kind {
@@ -35,6 +36,7 @@ impl Kind {
             1 => "affinity",
             2 => "growth",
             3 => "catalog",
+            4 => "ranker",
             _ => "unknown",
         }
     }

@@ -204,6 +204,7 @@ fn train(a: TrainArgs) -> Result<()> {
         track: if a.track_objective { Tracking::EverySweep } else { Tracking::Ends },
         index: if a.no_index { None } else { Some(a.index.params()?) },
         growth: if a.no_growth { None } else { Some(a.growth.params()?) },
+        ranker: a.ranker.params()?,
         quiet: false,
     };
     let ds = load_data(&a.data, a.lenient, &a.out.join(model_dir::REJECTED_FILE))?;
@@ -215,6 +216,9 @@ fn train(a: TrainArgs) -> Result<()> {
         ),
         Some(e) => eprintln!("warning: growth model not trained: {e}"),
         None => {}
+    }
+    if let Some(e) = &trained.ranker_skipped {
+        eprintln!("warning: learned ranker not trained ({e}); the inner product ranks alone");
     }
     // The index needs only the model: the dataset's memory goes first.
     drop(ds);
@@ -282,7 +286,8 @@ fn recommend(a: RecommendArgs) -> Result<()> {
         b.check().map_err(query_error)?;
     }
     let index = if a.exact { IndexUse::Skip } else { IndexUse::Required };
-    let engine = Engine::open(&a.model, &OpenOptions { index, growth: false }).map_err(engine_error)?;
+    let engine =
+        Engine::open(&a.model, &OpenOptions { index, growth: false, ..Default::default() }).map_err(engine_error)?;
     let answer = engine.recommend(&who, a.k, &spec).map_err(engine_error)?;
     print_answer(&answer, a.json)
 }
@@ -291,7 +296,8 @@ fn similar(a: SimilarArgs) -> Result<()> {
     let spec = a.filters.spec();
     spec.check().map_err(query_error)?;
     check_k(a.k).map_err(query_error)?;
-    let engine = Engine::open(&a.model, &OpenOptions { index: IndexUse::Skip, growth: false }).map_err(engine_error)?;
+    let engine = Engine::open(&a.model, &OpenOptions { index: IndexUse::Skip, growth: false, ..Default::default() })
+        .map_err(engine_error)?;
     let answer = engine.similar(&a.influencer, a.k, &spec).map_err(engine_error)?;
     print_answer(&answer, a.json)
 }
@@ -307,7 +313,8 @@ fn print_answer(answer: &kolrec::Answer, json: bool) -> Result<()> {
 
 /// The model directory's engine with its growth model, which the command needs.
 fn growth_engine(model: &Path, index: IndexUse) -> Result<Engine> {
-    let engine = Engine::open(model, &OpenOptions { index, growth: true }).map_err(engine_error)?;
+    let engine =
+        Engine::open(model, &OpenOptions { index, growth: true, ..Default::default() }).map_err(engine_error)?;
     if engine.growth_model().is_none() {
         return Err(ModelDirError::NoGrowth { dir: model.into() }.into());
     }
@@ -345,7 +352,8 @@ fn score(a: ScoreArgs) -> Result<()> {
     let as_of = a.as_of.as_deref().map(|d| date_arg("--as-of", d)).transpose()?;
     let engine = match &a.data {
         Some(_) => growth_engine(&a.model, IndexUse::Skip)?,
-        None => Engine::open(&a.model, &OpenOptions { index: IndexUse::Skip, growth: false }).map_err(engine_error)?,
+        None => Engine::open(&a.model, &OpenOptions { index: IndexUse::Skip, growth: false, ..Default::default() })
+            .map_err(engine_error)?,
     };
     let label = engine.query(&who).map_err(query_error)?.label;
     let t0 = Instant::now();
@@ -419,7 +427,8 @@ fn export(a: ExportArgs) -> Result<()> {
     kolrec::export::preflight(&a.out, &format_date(date), a.k, a.overwrite).map_err(export_error)?;
     let manifest = model_dir::read_manifest(&a.model)?;
     let index = if a.path != PathArg::Exact && manifest.index.is_some() { IndexUse::Required } else { IndexUse::Skip };
-    let engine = Engine::open(&a.model, &OpenOptions { index, growth: true }).map_err(engine_error)?;
+    let engine =
+        Engine::open(&a.model, &OpenOptions { index, growth: true, ..Default::default() }).map_err(engine_error)?;
     let ds = load_read_only(&a.data, &a.lenient)?;
     let data = DataInfo::of(&a.data, &ds)?;
     let job = ExportJob::prepare(&engine, &ds, &data, &cfg).map_err(export_error)?;
@@ -444,7 +453,7 @@ fn export_error(e: kolrec::export::ExportError) -> anyhow::Error {
 
 /// Run one benchmark.
 fn bench(what: BenchWhat) -> Result<()> {
-    use crate::bench::{self, ann, export, growth, growth_real, ranking};
+    use crate::bench::{self, ann, export, growth, growth_real, ranking, recommend};
     match what {
         BenchWhat::Data { scale, dir, keep } => bench::data(scale, &dir, keep),
         BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
@@ -465,11 +474,15 @@ fn bench(what: BenchWhat) -> Result<()> {
         BenchWhat::Affinity { data, out, peers, affinity: a } => {
             bench::affinity(&data, &out, &peers.peers(), &a.params()?)
         }
-        BenchWhat::Ranking { data, out, peers, affinity: a, k } => ranking::run(&ranking::RankingBench {
+        BenchWhat::Recommend { model, queries, k } => {
+            recommend::run(&recommend::RecommendBench { model: &model, queries, k })
+        }
+        BenchWhat::Ranking { data, out, peers, affinity: a, ranker, k } => ranking::run(&ranking::RankingBench {
             data: &data,
             out: &out,
             peers: &peers.peers(),
             params: a.params()?,
+            ranker: ranker.params()?,
             k,
         }),
     }

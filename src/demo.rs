@@ -56,14 +56,17 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     let model = out.join("model");
     let cfg = TrainConfig { quiet: false, ..TrainConfig::default() };
     println!(
-        "\n[3/7] training the affinity model ({} objective, {} factors) into {}",
+        "\n[3/7] training both stages into {}: retrieval (the affinity model, {} objective, {} factors) and the learned ranker (trees on out-of-fold pair features)",
+        model.display(),
         cfg.affinity.objective,
         cfg.affinity.factors,
-        model.display()
     );
     let trained = train::train(&ds, info.clone(), &model, &cfg)?;
     if let Some(e) = &trained.growth_skipped {
         println!("      warning: growth model not trained: {e}");
+    }
+    if let Some(e) = &trained.ranker_skipped {
+        println!("      warning: learned ranker not trained: {e}");
     }
     let t = &trained.manifest.affinity.as_ref().expect("just trained").train;
     println!(
@@ -76,6 +79,13 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         t.objective_history.last().copied().unwrap_or(f64::NAN),
         t.seconds
     );
+    if let Some(r) = &trained.manifest.ranker {
+        let t = &r.train;
+        println!(
+            "      ranker: {} trees on {} out-of-fold pairs ({} with a cold brand); {:.1}s refits + {:.1}s trees; re-scores {} candidates per query",
+            t.trees, t.pairs, t.cold_brand_pairs, t.fold_seconds, t.fit_seconds, r.params.candidates
+        );
+    }
     drop(trained);
     println!("\n[4/7] evaluating on a time split (refit on the first 80% of the period, tested on the rest)\n");
     let truth = Truth::load(&data_dir, &ds)?;
@@ -161,6 +171,7 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
         println!("  ground truth  {}", data_dir.join("truth").display());
     }
     println!("  model         {}", model.join(model_dir::AFFINITY_FILE).display());
+    println!("  ranker        {}", model.join(model_dir::RANKER_FILE).display());
     println!("  catalogue     {}", model.join(model_dir::CATALOG_FILE).display());
     println!("  ANN index     {}", model.join(model_dir::INDEX_DIR).display());
     println!("  growth model  {}", model.join(model_dir::GROWTH_FILE).display());

@@ -57,6 +57,7 @@
 //! | [`catalog`] | what serving knows about each creator and brand besides vectors |
 //! | [`artifact`], [`model_dir`] | checked binary envelopes; the model directory's layout (every file name) and manifest |
 //! | [`pipeline`] | retrieval (index or exact scan under a compiled filter) → ranking stage → result rows |
+//! | [`ranker`] | stage 2: gradient-boosted trees over pair features and out-of-fold outcome evidence |
 //! | [`engine`] | the long-lived, thread-safe object that serves every query of one model directory |
 //! | [`train`], [`evaluate`] | training a model directory; the time-split evaluation against baselines |
 //! | [`score`], [`export`] | a list's rows in and out; the nightly export's atomic, resumable partitions |
@@ -67,10 +68,11 @@
 //!
 //! ```text
 //! train:  dataset::load → affinity::fit ─┬→ model_dir (affinity.bin, catalog.bin, manifest.json)
+//!                        ranker::fit ────┤→ ranker.bin (folds: affinity refits → out-of-fold rows → trees)
 //!                        growth::fit ────┤→ growth.bin
 //!                        index::build ───┘→ index/ (+ index.json)
 //! serve:  Engine::open(model_dir) → query(brand | brief) → Filter::compile
-//!         → Retriever::top_k (index / exact) → Ranker::rank → Rows (predictions, reasons)
+//!         → Retriever::top_k (index / exact, N candidates) → ranker scores → top k → Rows (reasons)
 //! export: Engine::brand_queries(brands) → batch_top_k (blocked sgemm or index) → Parquet parts
 //!         → _MANIFEST.json, _SUCCESS → rename into date=YYYY-MM-DD
 //! eval:   time split → refit → Engine::from_parts → every segment × recommender → metrics
@@ -98,6 +100,7 @@ pub mod panels;
 pub mod parse;
 pub mod pipeline;
 pub mod progress;
+pub mod ranker;
 pub mod report;
 pub mod score;
 pub mod sim;

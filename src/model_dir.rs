@@ -11,10 +11,14 @@ use crate::catalog::Catalog;
 use crate::contract::Table;
 use crate::growth::{GrowthModel, GrowthParams, GrowthReport};
 use crate::index::{HnswIndex, IndexError, IndexParams};
+use crate::ranker::{LearnedRanker, RankerFile, RankerParams, RankerReport};
 
 pub const AFFINITY_FILE: &str = "affinity.bin";
 pub const CATALOG_FILE: &str = "catalog.bin";
 pub const GROWTH_FILE: &str = "growth.bin";
+pub const RANKER_FILE: &str = "ranker.bin";
+/// Layout version of `ranker.bin`'s payload, recorded in the manifest.
+pub const RANKER_FORMAT: u32 = 1;
 /// Layout version of `catalog.bin`'s payload, recorded in the manifest: the catalogue changes
 /// with serving, independently of the model envelope.
 pub const CATALOG_FORMAT: u32 = 1;
@@ -47,6 +51,14 @@ pub enum ModelDirError {
     CatalogFormat { path: PathBuf, found: u32 },
     #[error("{} does not match the model in {} (different creators or brands); retrain", path.display(), dir.display())]
     CatalogMismatch { path: PathBuf, dir: PathBuf },
+    #[error("{} has ranker format {found}; this kolrec reads format {RANKER_FORMAT}: retrain with `kolrec train`", path.display())]
+    RankerFormat { path: PathBuf, found: u32 },
+    #[error("{} was trained for another model ({reason}); retrain with `kolrec train`", path.display())]
+    RankerMismatch { path: PathBuf, reason: String },
+    #[error("{} is corrupt: its trees do not decode ({reason})", path.display())]
+    RankerDecode { path: PathBuf, reason: String },
+    #[error("cannot save the ranker: {0}")]
+    RankerEncode(String),
     #[error(transparent)]
     Artifact(#[from] ArtifactError),
     #[error(transparent)]
@@ -105,6 +117,21 @@ pub struct Manifest {
     /// The growth model, if trained.
     #[serde(default)]
     pub growth: Option<GrowthEntry>,
+    /// The learned ranking stage, if trained (absent: the inner product ranks).
+    #[serde(default)]
+    pub ranker: Option<RankerEntry>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RankerEntry {
+    pub file: String,
+    pub bytes: u64,
+    pub crc32: String,
+    pub format: u32,
+    /// The `affinity.bin` checksum the ranker's features were computed with.
+    pub affinity_crc32: String,
+    pub params: RankerParams,
+    pub train: RankerReport,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
@@ -182,6 +209,7 @@ pub fn save_affinity(
         catalog: None,
         index: None,
         growth: None,
+        ranker: None,
     };
     write_manifest(dir, &manifest)?;
     Ok(manifest)
@@ -193,6 +221,51 @@ pub fn save_catalog(dir: &Path, catalog: &Catalog, manifest: &mut Manifest) -> R
     manifest.catalog =
         Some(FileEntry { file: CATALOG_FILE.into(), bytes, crc32: format!("{crc:08x}"), format: CATALOG_FORMAT });
     write_manifest(dir, manifest)
+}
+
+/// Save the ranker and record it in the manifest.
+pub fn save_ranker(dir: &Path, ranker: &LearnedRanker, manifest: &mut Manifest) -> Result<(), ModelDirError> {
+    let affinity = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?;
+    let file = ranker.to_file().map_err(|e| ModelDirError::RankerEncode(e.to_string()))?;
+    let (bytes, crc) = artifact::save(&dir.join(RANKER_FILE), Kind::Ranker, &file)?;
+    manifest.ranker = Some(RankerEntry {
+        file: RANKER_FILE.into(),
+        bytes,
+        crc32: format!("{crc:08x}"),
+        format: RANKER_FORMAT,
+        affinity_crc32: affinity.crc32.clone(),
+        params: ranker.params.clone(),
+        train: ranker.report.clone(),
+    });
+    write_manifest(dir, manifest)
+}
+
+/// Load the ranker the manifest records (`None` when it records none), checked against the
+/// affinity model it re-ranks for.
+pub fn load_ranker(
+    dir: &Path,
+    manifest: &Manifest,
+    model: &AffinityModel,
+) -> Result<Option<LearnedRanker>, ModelDirError> {
+    let Some(entry) = &manifest.ranker else { return Ok(None) };
+    let path = dir.join(&entry.file);
+    if entry.format != RANKER_FORMAT {
+        return Err(ModelDirError::RankerFormat { path, found: entry.format });
+    }
+    let affinity = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?;
+    if affinity.crc32 != entry.affinity_crc32 {
+        let reason = format!("affinity.bin {} ≠ {}", affinity.crc32, entry.affinity_crc32);
+        return Err(ModelDirError::RankerMismatch { path, reason });
+    }
+    let file: RankerFile = artifact::load(&path, Kind::Ranker)?;
+    let ranker =
+        LearnedRanker::from_file(file).map_err(|reason| ModelDirError::RankerDecode { path: path.clone(), reason })?;
+    let want = (model.influencer_ids.len(), model.brand_ids.len());
+    if ranker.shape() != want {
+        let reason = format!("{:?} creators and brands, the model has {want:?}", ranker.shape());
+        return Err(ModelDirError::RankerMismatch { path, reason });
+    }
+    Ok(Some(ranker))
 }
 
 /// Build the HNSW index over the model's creators, save it under `dir/index/` and record it.

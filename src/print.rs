@@ -17,7 +17,18 @@ pub fn answer(a: &Answer) -> String {
         SearchPath::Exact => "exact scan",
         SearchPath::IndexThenExact => "ANN index, then exact scan (selective filter)",
     };
-    let _ = writeln!(s, "{}: {} results from {} candidate creators ({path})", a.query, a.results.len(), a.candidates);
+    let stage = match a.ranker {
+        "learned" => ", re-ranked by the learned ranker",
+        "inner-product" => ", ranked by the inner product (no learned ranker in this model)",
+        _ => "",
+    };
+    let _ = writeln!(
+        s,
+        "{}: {} results from {} candidate creators ({path}{stage})",
+        a.query,
+        a.results.len(),
+        a.candidates
+    );
     let _ = writeln!(
         s,
         "{:>4}  {:<14} {:<18} {:<12} {:<12} {:>10} {:<6} {:>9} {:>7} {:>7}  reason",
@@ -119,6 +130,24 @@ pub fn trained(m: &Manifest, out: &Path) -> String {
             out.join(&e.file).display(),
             e.bytes,
             out.join(model_dir::MANIFEST_FILE).display()
+        );
+    }
+    if let Some(r) = &m.ranker {
+        let t = &r.train;
+        let _ = writeln!(
+            s,
+            "learned ranker: {} trees on {} out-of-fold pairs ({} refits, {} pairs with the brand cold in its fold); validation RMSE {:.3} -> {:.3}; {:.1}s refits + {:.1}s trees; re-scores {} candidates: {} ({} bytes)",
+            t.trees,
+            t.pairs,
+            r.params.folds,
+            t.cold_brand_pairs,
+            t.valid_loss.first().copied().unwrap_or(f64::NAN),
+            t.valid_loss.iter().copied().fold(f64::INFINITY, f64::min),
+            t.fold_seconds,
+            t.fit_seconds,
+            r.params.candidates,
+            out.join(&r.file).display(),
+            r.bytes
         );
     }
     if let Some(g) = &m.growth {

@@ -1,5 +1,5 @@
 //! Training a model directory from a loaded dataset: the affinity model on every campaign row,
-//! the serving catalogue, the growth model (skipped, with a warning, when the snapshots cannot
+//! the serving catalogue, the learned ranker (stage 2), the growth model (skipped, with a warning, when the snapshots cannot
 //! train one), and the ANN index — each file written before the manifest names it.
 
 use std::path::Path;
@@ -10,6 +10,7 @@ use crate::dataset::Dataset;
 use crate::growth::{GrowthError, GrowthModel, GrowthParams};
 use crate::index::IndexParams;
 use crate::model_dir::{self, DataInfo, IndexEntry, Manifest, ModelDirError};
+use crate::ranker::{RankerError, RankerParams};
 
 /// What to train.
 #[derive(Clone, Debug)]
@@ -20,6 +21,8 @@ pub struct TrainConfig {
     pub index: Option<IndexParams>,
     /// The growth model's parameters (`None`: no growth model).
     pub growth: Option<GrowthParams>,
+    /// The learned ranker's parameters (`None`: the inner product ranks).
+    pub ranker: Option<RankerParams>,
     /// No progress output while the index builds.
     pub quiet: bool,
 }
@@ -31,6 +34,7 @@ impl Default for TrainConfig {
             track: Tracking::Ends,
             index: Some(IndexParams::default()),
             growth: Some(GrowthParams::default()),
+            ranker: Some(RankerParams::default()),
             quiet: true,
         }
     }
@@ -46,6 +50,8 @@ pub enum TrainError {
     ModelDir(#[from] ModelDirError),
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
+    #[error(transparent)]
+    Ranker(#[from] RankerError),
 }
 
 /// A model directory whose models are trained and saved; the index may still be built.
@@ -54,6 +60,9 @@ pub struct Trained {
     pub model: AffinityModel,
     /// Why the growth model was not trained, when the snapshots cannot train one.
     pub growth_skipped: Option<GrowthError>,
+    /// Why the learned ranker was not trained, when the campaigns are too few for it (the inner
+    /// product then ranks).
+    pub ranker_skipped: Option<RankerError>,
 }
 
 /// Train everything but the index into `out` (created if needed). `data` describes the dataset
@@ -66,10 +75,21 @@ pub fn fit(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Resul
     if let Some(gp) = &cfg.growth {
         gp.check()?;
     }
+    if let Some(rp) = &cfg.ranker {
+        rp.check()?;
+    }
     let rows: Vec<usize> = (0..ds.campaigns.len()).collect();
     let (model, report) = AffinityModel::fit_tracked(ds, &rows, &cfg.affinity, cfg.track)?;
     let mut manifest = model_dir::save_affinity(out, &model, &report, data)?;
     model_dir::save_catalog(out, &Catalog::build(ds, &rows), &mut manifest)?;
+    let mut ranker_skipped = None;
+    if let Some(rp) = &cfg.ranker {
+        match crate::ranker::fit::fit(ds, &rows, &model, &cfg.affinity, rp) {
+            Ok(ranker) => model_dir::save_ranker(out, &ranker, &mut manifest)?,
+            Err(e @ RankerError::TooFewPairs(_)) => ranker_skipped = Some(e),
+            Err(e) => return Err(e.into()),
+        }
+    }
     let mut growth_skipped = None;
     if let Some(gp) = &cfg.growth {
         let until = ds.snapshots.last_date().unwrap_or(0);
@@ -82,7 +102,7 @@ pub fn fit(ds: &Dataset, data: DataInfo, out: &Path, cfg: &TrainConfig) -> Resul
             Err(e) => return Err(e.into()),
         }
     }
-    Ok(Trained { manifest, model, growth_skipped })
+    Ok(Trained { manifest, model, growth_skipped, ranker_skipped })
 }
 
 impl Trained {

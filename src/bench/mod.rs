@@ -6,6 +6,7 @@ pub mod export;
 pub mod growth;
 pub mod growth_real;
 pub mod ranking;
+pub mod recommend;
 
 use std::path::Path;
 use std::process::Command;

@@ -20,6 +20,8 @@ pub struct RankingBench<'a> {
     pub out: &'a Path,
     pub peers: &'a Peers,
     pub params: kolrec::affinity::AffinityParams,
+    /// kolrec's ranker (`None`: stage 1 alone).
+    pub ranker: Option<kolrec::ranker::RankerParams>,
     /// Each peer's list length per brand.
     pub k: usize,
 }
@@ -66,15 +68,18 @@ pub fn run(b: &RankingBench) -> Result<()> {
     let extra: Vec<&dyn evaluate::Ranker> = files.iter().map(|f| f as &dyn evaluate::Ranker).collect();
     let params = b.params.clone();
     let t0 = std::time::Instant::now();
-    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, &cfg, &extra)?;
+    let report = evaluate::evaluate(&ds, truth.as_ref(), &params, b.ranker.as_ref(), &cfg, &extra)?;
     let eval_seconds = t0.elapsed().as_secs_f64();
     println!("\n{report}");
+    let stage = |s: &str| report.fit_seconds.get(s).copied().unwrap_or(0.0);
+    let (lgb, als) = (outcome["fit_seconds"].as_f64().unwrap_or(f64::NAN), als_seconds);
     println!(
-        "\ntraining time on the {} rows before the cutoff: kolrec {:.2}s, LightGBM outcome {:.2}s, implicit ALS {:.2}s (kolrec's evaluation incl. baselines {eval_seconds:.1}s)",
+        "\ntraining time on the {} rows before the cutoff: kolrec stage 1 {:.2}s + ranker {:.2}s = {:.2}s; LightGBM outcome {lgb:.2}s + implicit ALS {als:.2}s = {:.2}s (kolrec's evaluation incl. baselines {eval_seconds:.1}s)",
         split.train_rows,
-        report.train.seconds,
-        outcome["fit_seconds"].as_f64().unwrap_or(f64::NAN),
-        als_seconds
+        stage("kolrec-retrieval"),
+        stage("kolrec-ranker"),
+        stage("kolrec-retrieval") + stage("kolrec-ranker"),
+        lgb + als
     );
     let path = b.out.join("ranking_bench.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;

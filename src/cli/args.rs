@@ -12,6 +12,7 @@ use kolrec::growth::GrowthParams;
 use kolrec::index::IndexParams;
 use kolrec::parse::iso_date;
 use kolrec::pipeline::{Brief, FilterSpec, Who};
+use kolrec::ranker::{Offset, RankerError, RankerParams};
 use kolrec::sim::SimParams;
 use kolrec::table::Format;
 
@@ -238,6 +239,92 @@ pub struct TrainArgs {
     pub no_growth: bool,
     #[command(flatten)]
     pub growth: GrowthArgs,
+    #[command(flatten)]
+    pub ranker: RankerArgs,
+}
+
+/// Learned-ranker hyperparameters; defaults and ranges in `RankerParams` (`cargo doc`).
+#[derive(Args, Debug, Clone)]
+pub struct RankerArgs {
+    /// Skip the learned ranker: the inner product of stage 1 ranks alone.
+    #[arg(long)]
+    pub no_ranker: bool,
+    /// Retrieval candidates per query that the ranker re-scores.
+    #[arg(long, default_value_t = RankerParams::default().candidates)]
+    pub candidates: usize,
+    /// Folds of the ranker's out-of-fold features (one affinity refit each).
+    #[arg(long, default_value_t = RankerParams::default().folds)]
+    pub ranker_folds: usize,
+    /// ALS sweeps of each fold's refit.
+    #[arg(long, default_value_t = RankerParams::default().fold_iterations)]
+    pub ranker_fold_iterations: usize,
+    /// Trees at most (early stopping on held-out pairs picks fewer).
+    #[arg(long, default_value_t = RankerParams::default().max_trees)]
+    pub ranker_trees: usize,
+    #[arg(long, default_value_t = RankerParams::default().learning_rate)]
+    pub ranker_learning_rate: f32,
+    #[arg(long, default_value_t = RankerParams::default().max_leaves)]
+    pub ranker_leaves: usize,
+    #[arg(long, default_value_t = RankerParams::default().min_leaf_weight)]
+    pub ranker_min_leaf_weight: f32,
+    /// What the trees correct: the retrieval score, the cost-efficiency term, or nothing.
+    #[arg(long, value_enum, default_value = "retrieval")]
+    pub ranker_offset: OffsetArg,
+    /// Let the trees' score fall as the retrieval score or the cost efficiency rise.
+    #[arg(long)]
+    pub ranker_unconstrained: bool,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum OffsetArg {
+    Retrieval,
+    Cost,
+    None,
+}
+
+impl From<OffsetArg> for Offset {
+    fn from(o: OffsetArg) -> Offset {
+        match o {
+            OffsetArg::Retrieval => Offset::Retrieval,
+            OffsetArg::Cost => Offset::Cost,
+            OffsetArg::None => Offset::None,
+        }
+    }
+}
+
+impl RankerArgs {
+    /// The ranker's parameters (`None` with `--no-ranker`), checked.
+    pub fn params(&self) -> Result<Option<RankerParams>> {
+        if self.no_ranker {
+            return Ok(None);
+        }
+        let p = RankerParams {
+            candidates: self.candidates,
+            folds: self.ranker_folds,
+            fold_iterations: self.ranker_fold_iterations,
+            max_trees: self.ranker_trees,
+            learning_rate: self.ranker_learning_rate,
+            max_leaves: self.ranker_leaves,
+            min_leaf_weight: self.ranker_min_leaf_weight,
+            offset: self.ranker_offset.into(),
+            monotone: !self.ranker_unconstrained,
+            ..RankerParams::default()
+        };
+        p.check().map_err(|e| match e {
+            RankerError::Param { name, value, reason } => {
+                let flag = match name {
+                    "candidates" => "--candidates".to_string(),
+                    "folds" => "--ranker-folds".into(),
+                    "max_trees" => "--ranker-trees".into(),
+                    "max_leaves" => "--ranker-leaves".into(),
+                    n => format!("--ranker-{}", n.replace('_', "-")),
+                };
+                anyhow::anyhow!("{flag} {value}: {reason}")
+            }
+            e => e.into(),
+        })?;
+        Ok(Some(p))
+    }
 }
 
 /// Growth-model hyperparameters; defaults and ranges in `GrowthParams` (`cargo doc`).

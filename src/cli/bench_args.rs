@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 
-use super::args::{AffinityArgs, GrowthArgs, IndexArgs};
+use super::args::{AffinityArgs, GrowthArgs, IndexArgs, RankerArgs};
 
 #[derive(Args, Debug)]
 pub struct BenchArgs {
@@ -52,8 +52,21 @@ pub enum BenchWhat {
         peers: PeersArgs,
         #[command(flatten)]
         affinity: AffinityArgs,
+        #[command(flatten)]
+        ranker: RankerArgs,
         /// Recommendations per brand from each peer.
         #[arg(short, long, default_value_t = 3000)]
+        k: usize,
+    },
+    /// Single recommend queries through both stages and through stage 1 alone: p50/p95/p99.
+    Recommend {
+        /// A trained model directory with a learned ranker.
+        #[arg(long)]
+        model: PathBuf,
+        /// Brands queried (evenly spaced over the model's).
+        #[arg(long, default_value_t = 1000)]
+        queries: usize,
+        #[arg(short, long, default_value_t = 20)]
         k: usize,
     },
     /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).

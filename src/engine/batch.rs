@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use super::{Engine, EngineError};
 use crate::dataset::Brands;
 use crate::index::Hit;
-use crate::pipeline::{Filter, Query};
+use crate::pipeline::rank::rank;
+use crate::pipeline::{Brief, Filter, Query};
 
 /// Multiply-adds of the exact path's budget: 20,000 brands × 1,000,000 creators × 66 dims is
 /// 1.3·10¹²; above 4·10¹² the index answers (see benches/README.md, "Nightly export and list scoring").
@@ -54,7 +55,8 @@ impl Engine {
                 // As `Engine::query` takes a brand's category: as the data has it.
                 let category = Some(brands.category[b].clone());
                 let label = format!("brand {}", brands.id[b]);
-                BrandQuery { id: brands.id[b].clone(), query: Query { vector, brand: row, category, label } }
+                let profile = row.is_none().then(|| Brief::of(brands, b));
+                BrandQuery { id: brands.id[b].clone(), query: Query { vector, brand: row, category, profile, label } }
             })
             .collect();
         out.sort_by(|a, b| a.id.cmp(&b.id));
@@ -95,10 +97,10 @@ impl Engine {
                 self.exact_retriever().exact_batch(&queries, n, &refs)
             }
         };
-        for (b, h) in brands.iter().zip(hits.iter_mut()) {
-            self.ranker.rank(&b.query, h);
+        brands.par_iter().zip(hits.par_iter_mut()).for_each(|(b, h)| {
+            rank(self.ranker.as_ref(), &b.query, h);
             h.truncate(k);
-        }
+        });
         hits
     }
 }

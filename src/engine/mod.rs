@@ -47,11 +47,14 @@ pub struct OpenOptions {
     pub index: IndexUse,
     /// Load the growth model when the directory has one.
     pub growth: bool,
+    /// Rank with the learned ranker when the directory has one (otherwise, or when `false`, the
+    /// inner product of stage 1 ranks).
+    pub ranker: bool,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { index: IndexUse::IfPresent, growth: true }
+        OpenOptions { index: IndexUse::IfPresent, growth: true, ranker: true }
     }
 }
 
@@ -110,7 +113,11 @@ impl Engine {
             (true, Some(_)) => Some(model_dir::load_growth_of(dir, &manifest)?),
             _ => None,
         };
+        let ranker = if opts.ranker { model_dir::load_ranker(dir, &manifest, &model)? } else { None };
         let mut e = Engine::from_parts(model, catalog, index, growth);
+        if let Some(r) = ranker {
+            e.set_ranker(Box::new(r));
+        }
         e.dir = Some(dir.to_path_buf());
         e.manifest = Some(manifest);
         Ok(e)
@@ -138,6 +145,16 @@ impl Engine {
             exact_below,
             by_handle: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Rank with `ranker` (an in-memory engine starts with the inner product).
+    pub fn set_ranker(&mut self, ranker: Box<dyn Ranker>) {
+        self.ranker = ranker;
+    }
+
+    /// The ranking stage's name: "learned" or "inner-product".
+    pub fn ranker_name(&self) -> &'static str {
+        self.ranker.name()
     }
 
     /// Filtered queries leaving fewer creators than `n` are answered by an exact scan (default:
@@ -216,7 +233,7 @@ impl Engine {
     }
 
     fn rows(&self) -> Rows<'_> {
-        Rows { model: &self.model, catalog: &self.catalog }
+        Rows { model: &self.model, catalog: &self.catalog, ranker: self.ranker.as_ref() }
     }
 
     /// Compile `spec` against the catalogue (without the brand's past creators: see

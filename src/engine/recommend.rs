@@ -3,6 +3,7 @@
 use super::{Engine, EngineError};
 use crate::index::{Hit, TopK};
 use crate::linalg::dot;
+use crate::pipeline::rank::{Candidate, rank};
 use crate::pipeline::{Answer, Filter, FilterSpec, Query, QueryError, Retriever, SearchPath, Who, check_k};
 
 impl Engine {
@@ -20,6 +21,7 @@ impl Engine {
                     vector: self.model.brand_vector(b).to_vec(),
                     brand: Some(b),
                     category: Some(self.catalog.brands.category[b].clone()),
+                    profile: None,
                     label: format!("brand {id}"),
                 })
             }
@@ -29,6 +31,7 @@ impl Engine {
                     vector: self.model.embed_brands(&brief.as_brands()),
                     brand: None,
                     category: Some(brief.category.trim().to_lowercase()),
+                    profile: Some(brief.clone()),
                     label: format!("brief: category {}, country {}", brief.category, brief.country),
                 })
             }
@@ -50,17 +53,9 @@ impl Engine {
     /// The ranking stage's score of each of the model's creators `rows` for `query` (the rows are
     /// the candidates, as when a list is scored).
     pub fn score_rows(&self, query: &Query, rows: &[usize]) -> Vec<f32> {
-        let mut hits: Vec<Hit> = rows
-            .iter()
-            .enumerate()
-            .map(|(k, &i)| Hit { item: k as u32, score: dot(&query.vector, self.model.influencer_vector(i)) })
-            .collect();
-        self.ranker.rank(query, &mut hits);
-        let mut out = vec![f32::NAN; rows.len()];
-        for h in hits {
-            out[h.item as usize] = h.score;
-        }
-        out
+        let candidates: Vec<Candidate> = rows.iter().map(|&i| Candidate::Known(i)).collect();
+        let retrieval: Vec<f32> = rows.iter().map(|&i| dot(&query.vector, self.model.influencer_vector(i))).collect();
+        self.ranker.score(query, &candidates, &retrieval)
     }
 
     /// [`Engine::ranked`] with retrieval by exact scan, whatever the index.
@@ -77,7 +72,7 @@ impl Engine {
         ef: Option<usize>,
     ) -> (Vec<Hit>, SearchPath) {
         let (mut hits, path) = retriever.top_k(&query.vector, self.ranker.candidates(k), filter, ef, false);
-        self.ranker.rank(query, &mut hits);
+        rank(self.ranker.as_ref(), query, &mut hits);
         hits.truncate(k);
         (hits, path)
     }
@@ -92,6 +87,7 @@ impl Engine {
             results: self.rows().recommendations(&query, &hits),
             query: query.label,
             path,
+            ranker: self.ranker.name(),
             candidates: filter.allowed(),
         })
     }
@@ -122,6 +118,7 @@ impl Engine {
         Ok(Answer {
             query: format!("lookalikes of {influencer}"),
             path: SearchPath::Exact,
+            ranker: "cosine",
             candidates: filter.allowed(),
             results: self.rows().lookalikes(i0, &top.into_sorted()),
         })

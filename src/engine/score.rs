@@ -4,9 +4,11 @@
 
 use super::{Engine, EngineError, GrowthById};
 use crate::dataset::Influencers;
-use crate::index::Hit;
+use crate::index::{Hit, better};
 use crate::linalg::dot;
 use crate::pipeline::Who;
+use crate::pipeline::rank::Candidate;
+use crate::pipeline::rows::moved_reason;
 
 /// One scored creator of the list.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,10 +52,20 @@ impl Engine {
             Some(i) => model.influencer_vector(i),
             None => &cold[k * d..(k + 1) * d],
         };
-        let mut hits: Vec<Hit> =
-            (0..list.len()).map(|k| Hit { item: k as u32, score: dot(&query.vector, vector(k)) }).collect();
-        let retrieval: Vec<f32> = hits.iter().map(|h| h.score).collect();
-        self.ranker.rank(&query, &mut hits);
+        let candidate = |k: usize| match known[k] {
+            Some(i) => Candidate::Known(i),
+            None => Candidate::New {
+                list,
+                row: k,
+                efficiency: model.efficiency.quoted(list.avg_views[k], list.price_per_post[k]) as f32,
+            },
+        };
+        let candidates: Vec<Candidate> = (0..list.len()).map(candidate).collect();
+        let retrieval: Vec<f32> = (0..list.len()).map(|k| dot(&query.vector, vector(k))).collect();
+        let scores = self.ranker.score(&query, &candidates, &retrieval);
+        let moved = self.ranker.explain(&query, &candidates, &retrieval, 3);
+        let mut hits: Vec<Hit> = scores.iter().enumerate().map(|(k, &s)| Hit { item: k as u32, score: s }).collect();
+        hits.sort_by(better);
         let mut out: Vec<Option<ScoredRow>> = vec![None; list.len()];
         for (r, h) in hits.iter().enumerate() {
             let k = h.item as usize;
@@ -61,12 +73,13 @@ impl Engine {
                 Some(i) => (model.efficiency_of(i), c.campaigns[i]),
                 None => (model.efficiency.quoted(list.avg_views[k], list.price_per_post[k]) as f32, 0),
             };
-            let (ctr, cpm) = model.predicted_ctr_cpm(retrieval[k], e);
-            let mut reason = vec![match known[k] {
+            let (ctr, cpm) = model.predicted_ctr_cpm(h.score, e);
+            let mut reason: Vec<String> = moved_reason(&moved[k]).into_iter().collect();
+            reason.push(match known[k] {
                 Some(_) if past > 0 => format!("known creator, {past} past campaigns"),
                 Some(_) => "known creator, no campaigns yet".to_string(),
                 None => "new to the model: scored from its profile".to_string(),
-            }];
+            });
             if let Some(t) = ctr {
                 reason.push(format!("CTR {:.2}% ({:.1}× market)", 100.0 * t, f64::from(t) / model.market.ctr));
             }

@@ -9,6 +9,7 @@ use super::*;
 use crate::affinity::AffinityParams;
 use crate::index::IndexParams;
 use crate::pipeline::{Answer, Brief, FilterSpec, MAX_K, Recommendation, SearchPath, Who};
+use crate::ranker::RankerParams;
 use crate::tier::Tier;
 
 struct Fixture {
@@ -18,6 +19,10 @@ struct Fixture {
     indexed: Engine,
     /// The index, but the exact scan for every filtered query.
     exact_below_max: Engine,
+    /// Both stages: exact retrieval, then the learned ranker.
+    learned: Engine,
+    /// Both stages over the index.
+    learned_indexed: Engine,
 }
 
 fn fixture() -> &'static Fixture {
@@ -34,7 +39,20 @@ fn fixture() -> &'static Fixture {
         indexed.set_exact_below(0);
         let mut exact_below_max = Engine::from_parts(model.clone(), catalog.clone(), Some(index()), None);
         exact_below_max.set_exact_below(usize::MAX);
-        Fixture { exact: Engine::from_parts(model, catalog, None, None), indexed, exact_below_max }
+        let rp = RankerParams { max_trees: 60, fold_iterations: 3, ..Default::default() };
+        let ranker = || Box::new(crate::ranker::fit::fit(&ds, &rows, &model, &params, &rp).unwrap());
+        let mut learned = Engine::from_parts(model.clone(), catalog.clone(), None, None);
+        learned.set_ranker(ranker());
+        let mut learned_indexed = Engine::from_parts(model.clone(), catalog.clone(), Some(index()), None);
+        learned_indexed.set_exact_below(0);
+        learned_indexed.set_ranker(ranker());
+        Fixture {
+            exact: Engine::from_parts(model, catalog, None, None),
+            indexed,
+            exact_below_max,
+            learned,
+            learned_indexed,
+        }
     })
 }
 
@@ -117,6 +135,53 @@ fn every_result_honours_every_filter_on_every_path() {
             );
             assert!(a.candidates > exact.candidates, "the exclusion had nothing to do");
         }
+    }
+}
+
+#[test]
+fn both_stages_honour_every_filter_and_every_consumer_sees_the_same_scores() {
+    let f = fixture();
+    let b = 3;
+    let worked: HashSet<String> = f
+        .learned
+        .catalog()
+        .worked_with(b)
+        .iter()
+        .map(|&i| f.learned.catalog().influencers.id[i as usize].clone())
+        .collect();
+    assert_eq!((f.learned.ranker_name(), f.exact.ranker_name()), ("learned", "inner-product"));
+    for spec in specs() {
+        let a = f.learned.recommend(&brand(), 30, &spec).unwrap();
+        assert_eq!(a.ranker, "learned");
+        let ix = f.learned_indexed.recommend(&brand(), 30, &spec).unwrap();
+        assert_eq!((a.candidates, a.results.len()), (ix.candidates, ix.results.len()), "{spec:?}");
+        for r in a.results.iter().chain(&ix.results) {
+            assert!(satisfies(r, &spec, &worked), "{r:?} violates {spec:?}");
+            assert!(r.reason.starts_with("ranked by: "), "{}", r.reason);
+        }
+        assert!(a.results.windows(2).all(|w| w[0].score >= w[1].score), "not best first");
+        // A list of the same creators scores them as recommend did.
+        let query = f.learned.query(&brand()).unwrap();
+        let rows: Vec<usize> = a.results.iter().map(|r| f.learned.creator_row(&r.influencer_id).unwrap()).collect();
+        let listed = f.learned.score_rows(&query, &rows);
+        for (r, s) in a.results.iter().zip(&listed) {
+            assert!((r.score - s).abs() < 1e-5, "recommend {} vs score {s}", r.score);
+        }
+    }
+    // The nightly batch ranks each brand as recommend does.
+    let ds_brands = {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/sample");
+        crate::dataset::load(&dir, &Default::default()).unwrap().0.brands
+    };
+    let queries = f.learned.brand_queries(&ds_brands);
+    let picked: Vec<BrandQuery> = queries.into_iter().step_by(37).collect();
+    let all = Filter::all(f.learned.catalog().len());
+    let batch = f.learned.batch_top_k(&picked, 10, &all, BatchPath::Exact);
+    for (q, hits) in picked.iter().zip(&batch) {
+        let a = f.learned.recommend(&Who::Brand(q.id.clone()), 10, &FilterSpec::default()).unwrap();
+        let ids: Vec<&str> = hits.iter().map(|h| f.learned.model().influencer_ids[h.item as usize].as_str()).collect();
+        let want: Vec<&str> = a.results.iter().map(|r| r.influencer_id.as_str()).collect();
+        assert_eq!(ids, want, "batch and recommend differ for {}", q.id);
     }
 }
 

@@ -40,6 +40,26 @@ impl Ranker for Kolrec<'_> {
     }
 }
 
+/// kolrec's stage 1 alone: the inner product the index serves, without the learned ranker (to
+/// show what each stage adds).
+pub struct Retrieval<'a> {
+    pub engine: &'a Engine,
+}
+
+impl Ranker for Retrieval<'_> {
+    fn name(&self) -> &str {
+        "kolrec-retrieval"
+    }
+    fn top(&self, brand: usize, k: usize, allowed: &Filter) -> Vec<usize> {
+        let v = self.engine.model().brand_vector(brand);
+        self.engine.exact_retriever().top_k(v, k, allowed, None, false).0.iter().map(|h| h.item as usize).collect()
+    }
+    fn score_pairs(&self, brand: usize, creators: &[usize]) -> Vec<f32> {
+        let m = self.engine.model();
+        creators.iter().map(|&i| crate::linalg::dot(m.brand_vector(brand), m.influencer_vector(i))).collect()
+    }
+}
+
 /// A baseline that scores every creator the same way for every brand.
 pub struct GlobalScore {
     name: &'static str,

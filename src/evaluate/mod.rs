@@ -8,6 +8,7 @@ pub mod baselines;
 pub mod growth;
 pub mod outcome;
 pub mod recs;
+pub mod retrieval;
 pub mod split;
 
 use std::collections::{BTreeMap, HashSet};
@@ -26,9 +27,10 @@ use crate::index::{HnswIndex, IndexError, IndexParams};
 use crate::metrics::{Estimate, bootstrap, graded_ndcg, ranking_metrics};
 use crate::model_dir::{self, ModelDirError};
 use crate::pipeline::Filter;
+use crate::ranker::{RankerError, RankerParams, RankerReport};
 use crate::sim::truth::Truth;
 pub use ann::AnnEval;
-pub use baselines::{GlobalScore, Kolrec, Ranker, SameCategory};
+pub use baselines::{GlobalScore, Kolrec, Ranker, Retrieval, SameCategory};
 pub use outcome::{Graded, GradedSegment, Tried};
 pub use recs::{RecsError, RecsFile};
 pub use split::{BrandSplit, Split, brand_split, time_split};
@@ -64,6 +66,8 @@ pub enum EvalError {
     Model(#[from] affinity::AffinityError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error(transparent)]
+    Ranker(#[from] RankerError),
     #[error(transparent)]
     ModelDir(#[from] ModelDirError),
     #[error(transparent)]
@@ -120,6 +124,12 @@ pub struct EvalReport {
     pub objective: Objective,
     pub split: Split,
     pub train: TrainReport,
+    /// The learned ranker's training, when evaluated with one.
+    pub ranker: Option<RankerReport>,
+    /// Training seconds of each stage.
+    pub fit_seconds: BTreeMap<String, f64>,
+    /// Share of the ranker's own top-10 over all creators that stage 1's candidates hold.
+    pub retrieval_recall: Option<Vec<retrieval::RecallAt>>,
     /// Each test brand's tried pairs ordered by each model, graded by the value they realised per
     /// unit cost: the quality measure that needs no ground truth.
     pub outcome_graded: BTreeMap<String, outcome::GradedSegment>,
@@ -144,12 +154,34 @@ pub fn evaluate(
     ds: &Dataset,
     truth: Option<&Truth>,
     params: &AffinityParams,
+    ranker: Option<&RankerParams>,
     cfg: &EvalConfig,
     extra: &[&dyn Ranker],
 ) -> Result<EvalReport, EvalError> {
     cfg.check()?;
     let split = time_split(&ds.campaigns, cfg.holdout)?;
+    let t0 = std::time::Instant::now();
     let (model, train) = AffinityModel::fit(ds, &split.train, params)?;
+    let mut seconds = BTreeMap::from([("kolrec-retrieval".to_string(), t0.elapsed().as_secs_f64())]);
+    let mut warnings = Vec::new();
+    let learned = match ranker {
+        None => None,
+        Some(rp) => {
+            let t = std::time::Instant::now();
+            let r = crate::ranker::fit::fit(ds, &split.train, &model, params, rp);
+            seconds.insert("kolrec-ranker".into(), t.elapsed().as_secs_f64());
+            match r {
+                Ok(r) => Some(r),
+                Err(e @ RankerError::TooFewPairs(_)) => {
+                    warnings.push(format!("learned ranker not evaluated ({e}); kolrec is the inner product alone"));
+                    None
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    };
+    let has_ranker = learned.is_some();
+    let ranker_report = learned.as_ref().map(|r| r.report.clone());
     let popularity = GlobalScore::popularity(ds, &split.train);
     let same = SameCategory::new(ds);
     let features = GlobalScore::features_only(ds, &split.train, &model.market, params);
@@ -159,9 +191,16 @@ pub fn evaluate(
     let index =
         cfg.index.as_ref().map(|ip| HnswIndex::build(&model.influencer_vectors, model.dim(), ip, true)).transpose()?;
     // The engine's `exact_below` is the index's own (built with `cfg.index`).
-    let engine = Engine::from_parts(model, Catalog::build(ds, &split.train), index, None);
+    let mut engine = Engine::from_parts(model, Catalog::build(ds, &split.train), index, None);
+    if let Some(r) = learned {
+        engine.set_ranker(Box::new(r));
+    }
     let kolrec = Kolrec { engine: &engine };
+    let stage1 = Retrieval { engine: &engine };
     let mut rankers: Vec<&dyn Ranker> = vec![&kolrec, &features, &popularity, &same];
+    if has_ranker {
+        rankers.insert(1, &stage1);
+    }
     rankers.extend_from_slice(extra);
     let ni = ds.influencers.len();
     let warm_brand = |b: usize| warm[b];
@@ -248,10 +287,21 @@ pub fn evaluate(
         let brands: Vec<usize> = (0..ds.brands.len()).collect();
         ann::ann_recall(&engine, &brands, index.sidecar.build_seconds)
     });
+    let retrieval_recall = ranker.filter(|_| has_ranker).map(|rp| {
+        let brands: Vec<usize> = (0..ds.brands.len()).collect();
+        let mut at: Vec<usize> =
+            [50, 100, 200, 300, 500, 1000, rp.candidates].into_iter().filter(|&n| n < ni).collect();
+        at.sort_unstable();
+        at.dedup();
+        retrieval::recall(&engine, &brands, &at, 10)
+    });
     Ok(EvalReport {
         objective: params.objective,
         split,
         train,
+        ranker: ranker_report,
+        fit_seconds: seconds,
+        retrieval_recall,
         outcome_graded,
         held_out_picks: segments,
         outcomes,
@@ -259,7 +309,7 @@ pub fn evaluate(
         ann_recall_at_10_filtered: ann.as_ref().map(|a| a.recall_at_10_filtered),
         ann,
         growth: None,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -277,13 +327,14 @@ pub fn evaluate_model_dir(
     // Loading verifies the model file; evaluation then refits with its parameters on the past only.
     let (trained, mut manifest) = model_dir::load_affinity(model)?;
     let params = trained.params.clone();
+    let ranker = manifest.ranker.as_ref().map(|r| r.params.clone());
     drop(trained);
     // The index is measured with the parameters the model directory's own index was built with.
     let mut cfg = cfg.clone();
     if let (Some(ix), Some(_)) = (&manifest.index, &cfg.index) {
         cfg.index = Some(ix.params);
     }
-    let mut report = evaluate(ds, truth, &params, &cfg, extra)?;
+    let mut report = evaluate(ds, truth, &params, ranker.as_ref(), &cfg, extra)?;
     if let Some(g) = &manifest.growth {
         match growth::evaluate_growth(ds, &g.params) {
             Ok(e) => {
@@ -414,6 +465,41 @@ impl fmt::Display for EvalReport {
                     write!(f, " {:>21}", est(&mm.metrics[*c]))?;
                 }
                 writeln!(f, " {:>12.3}", mm.coverage.get("coverage@10").copied().unwrap_or(f64::NAN))?;
+            }
+        }
+        if let Some(r) = &self.ranker {
+            let secs = |s: &str| self.fit_seconds.get(s).copied().unwrap_or(f64::NAN);
+            writeln!(
+                f,
+                "\ntwo stages: retrieval (inner product) fit {:.1}s; ranker {:.1}s ({:.1}s out-of-fold refits, {} trees on {} pairs, {} of them with the brand cold in its fold; validation RMSE {:.3} → {:.3})",
+                secs("kolrec-retrieval"),
+                secs("kolrec-ranker"),
+                r.fold_seconds,
+                r.trees,
+                r.pairs,
+                r.cold_brand_pairs,
+                r.valid_loss.first().copied().unwrap_or(f64::NAN),
+                r.valid_loss.iter().copied().fold(f64::INFINITY, f64::min),
+            )?;
+            let top: Vec<String> = r.importance.iter().take(6).map(|(n, v)| format!("{n} {v:.3}")).collect();
+            writeln!(f, "  strongest features (mean |contribution|): {}", top.join(", "))?;
+        }
+        if let Some(rr) = &self.retrieval_recall {
+            let opt = |x: Option<f64>| x.map_or("-".to_string(), |v| format!("{v:.3}"));
+            writeln!(
+                f,
+                "  retrieval recall of the ranker's top-10 over every creator ({} brands):",
+                rr.first().map_or(0, |r| r.brands)
+            )?;
+            for r in rr {
+                writeln!(
+                    f,
+                    "    N = {:<6} all {:.3}  warm {}  cold {}",
+                    r.candidates,
+                    r.all,
+                    opt(r.warm),
+                    opt(r.cold)
+                )?;
             }
         }
         if let Some(a) = &self.ann {

@@ -49,6 +49,18 @@ impl Brief {
         Ok(())
     }
 
+    /// Brand `b` of a brands table as a brief (a brand new since training).
+    pub fn of(brands: &Brands, b: usize) -> Brief {
+        let some = |x: f32| x.is_finite().then_some(x);
+        let ages: [f32; 5] = std::array::from_fn(|k| brands.audience.ages[k][b]);
+        Brief {
+            category: brands.category[b].clone(),
+            country: brands.country[b].clone(),
+            female_share: some(brands.audience.female_share[b]),
+            ages: ages.iter().all(|a| a.is_finite()).then_some(ages),
+        }
+    }
+
     /// The brief as a one-row brands table, normalised as the loader normalises brands.
     pub fn as_brands(&self) -> Brands {
         let ages =
@@ -65,11 +77,14 @@ impl Brief {
 }
 
 /// A resolved query: its vector, the brand's model row (`None` for a brief or a brand new since
-/// training), its category (for reasons), and a label for output.
+/// training), its category (for reasons), the profile of a brand without a model row (for the
+/// ranking stage's features), and a label for output.
 #[derive(Clone, Debug)]
 pub struct Query {
     pub vector: Vec<f32>,
     pub brand: Option<usize>,
     pub category: Option<String>,
+    /// The brand's features when it has no model row.
+    pub profile: Option<Brief>,
     pub label: String,
 }

@@ -6,10 +6,12 @@ use std::collections::HashSet;
 use serde::Serialize;
 
 use super::query::Query;
+use super::rank::{Candidate, Moved, Ranker};
 use super::retrieve::SearchPath;
 use crate::affinity::AffinityModel;
 use crate::catalog::Catalog;
 use crate::index::Hit;
+use crate::linalg::dot;
 use crate::tier::Tier;
 
 /// One recommended (or lookalike) creator.
@@ -40,6 +42,8 @@ pub struct Recommendation {
 pub struct Answer {
     pub query: String,
     pub path: SearchPath,
+    /// The ranking stage that ordered the results ("learned" or "inner-product").
+    pub ranker: &'static str,
     /// Creators the filters allowed.
     pub candidates: usize,
     pub results: Vec<Recommendation>,
@@ -50,6 +54,19 @@ pub struct Answer {
 pub struct Rows<'a> {
     pub model: &'a AffinityModel,
     pub catalog: &'a Catalog,
+    pub ranker: &'a dyn Ranker,
+}
+
+/// How many of the ranking stage's features a reason names.
+const REASON_FEATURES: usize = 3;
+
+/// The ranking stage's strongest features as a reason: "ranked by: similar brands' outcomes with
+/// this creator +0.42, same category +0.10".
+pub fn moved_reason(moved: &[Moved]) -> Option<String> {
+    (!moved.is_empty()).then(|| {
+        let parts: Vec<String> = moved.iter().map(|m| format!("{} {:+.2}", m.feature, m.contribution)).collect();
+        format!("ranked by: {}", parts.join(", "))
+    })
 }
 
 impl Rows<'_> {
@@ -57,11 +74,19 @@ impl Rows<'_> {
     pub fn recommendations(&self, query: &Query, hits: &[Hit]) -> Vec<Recommendation> {
         let worked: HashSet<u32> =
             query.brand.map(|b| self.catalog.worked_with(b).iter().copied().collect()).unwrap_or_default();
+        let candidates: Vec<Candidate> = hits.iter().map(|h| Candidate::Known(h.item as usize)).collect();
+        let retrieval: Vec<f32> =
+            hits.iter().map(|h| dot(&query.vector, self.model.influencer_vector(h.item as usize))).collect();
+        let moved = self.ranker.explain(query, &candidates, &retrieval, REASON_FEATURES);
         hits.iter()
+            .zip(moved)
             .enumerate()
-            .map(|(r, h)| {
+            .map(|(r, (h, moved))| {
                 let i = h.item as usize;
-                let reason = self.reason(i, query.category.as_deref(), worked.contains(&h.item));
+                let mut reason = self.reason(i, query.category.as_deref(), worked.contains(&h.item));
+                if let Some(m) = moved_reason(&moved) {
+                    reason = format!("{m}; {reason}");
+                }
                 let (ctr, cpm) = self.model.predicted_ctr_cpm(h.score, self.model.efficiency_of(i));
                 self.row(r + 1, h, ctr, cpm, reason)
             })

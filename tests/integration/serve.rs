@@ -38,14 +38,21 @@ fn recommend_prints_a_table_and_json_that_agree() {
     let o = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    assert!(text.contains("brand b000001: 5 results from 400 candidate creators (ANN index)"), "{text}");
+    assert!(
+        text.contains(
+            "brand b000001: 5 results from 400 candidate creators (ANN index, re-ranked by the learned ranker)"
+        ),
+        "{text}"
+    );
     let o = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--json"]);
     let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     let results = v["results"].as_array().unwrap();
     assert_eq!(results.len(), 5);
+    assert_eq!(v["ranker"], "learned");
     for (r, line) in results.iter().zip(text.lines().skip(2)) {
         assert!(line.contains(r["influencer_id"].as_str().unwrap()), "{line}");
-        assert!(!r["reason"].as_str().unwrap().is_empty());
+        // The reason starts with the ranker's strongest features.
+        assert!(r["reason"].as_str().unwrap().starts_with("ranked by: "), "{r}");
     }
     // A second process reloads the saved index and answers identically.
     let again = kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--json"]);
@@ -167,7 +174,7 @@ fn bad_serving_inputs_exit_2_and_say_why() {
 fn a_missing_or_stale_index_is_named_and_rebuilt_by_kolrec_index() {
     let (data, model) = trained();
     let copy = scratch("serve-copy");
-    for f in ["affinity.bin", "catalog.bin", "manifest.json"] {
+    for f in ["affinity.bin", "catalog.bin", "ranker.bin", "manifest.json"] {
         std::fs::copy(model.join(f), copy.join(f)).unwrap();
     }
     let c = s(&copy);
