@@ -453,7 +453,7 @@ fn export_error(e: kolrec::export::ExportError) -> anyhow::Error {
 
 /// Run one benchmark.
 fn bench(what: BenchWhat) -> Result<()> {
-    use crate::bench::{self, ann, export, growth, growth_real, ranking, recommend};
+    use crate::bench::{self, ann, export, growth, growth_real, ranking, recommend, trees};
     match what {
         BenchWhat::Data { scale, dir, keep } => bench::data(scale, &dir, keep),
         BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
@@ -474,8 +474,19 @@ fn bench(what: BenchWhat) -> Result<()> {
         BenchWhat::Affinity { data, out, peers, affinity: a } => {
             bench::affinity(&data, &out, &peers.peers(), &a.params()?)
         }
-        BenchWhat::Recommend { model, queries, k } => {
-            recommend::run(&recommend::RecommendBench { model: &model, queries, k })
+        BenchWhat::Trees { data, out, peers, script, affinity: a, ranker } => {
+            let ranker = ranker.params()?.context("bench trees measures the ranker: drop --no-ranker")?;
+            trees::run(&trees::TreesBench {
+                data: &data,
+                out: &out,
+                peers: &peers.peers(),
+                script: &script,
+                affinity: a.params()?,
+                ranker,
+            })
+        }
+        BenchWhat::Recommend { model, queries, k, recall_brands } => {
+            recommend::run(&recommend::RecommendBench { model: &model, queries, k, recall_brands })
         }
         BenchWhat::Ranking { data, out, peers, affinity: a, ranker, k } => ranking::run(&ranking::RankingBench {
             data: &data,

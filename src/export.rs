@@ -31,7 +31,7 @@ use crate::model_dir::DataInfo;
 use crate::pipeline::{Filter, FilterSpec, QueryError};
 use crate::progress::Progress;
 
-pub const EXPORT_FORMAT: u32 = 2;
+pub const EXPORT_FORMAT: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
@@ -85,6 +85,10 @@ pub struct RunRecord {
     pub path: BatchPath,
     pub filters: FilterSpec,
     pub model_crc32: String,
+    /// The learned ranker's `ranker.bin` checksum ("" when the inner product ranks alone): parts
+    /// of another ranker are not resumed.
+    #[serde(default)]
+    pub ranker_crc32: String,
     pub data_fingerprint: String,
     pub growth_as_of: Option<String>,
     pub brands: usize,
@@ -278,6 +282,7 @@ impl<'a> ExportJob<'a> {
             path: cfg.path,
             filters: cfg.filters.clone(),
             model_crc32: engine.model_id().to_string(),
+            ranker_crc32: engine.ranker_id().to_string(),
             data_fingerprint: data.fingerprint.clone(),
             growth_as_of: growth.as_of.clone(),
             brands: brands.len(),

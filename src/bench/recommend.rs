@@ -14,6 +14,8 @@ pub struct RecommendBench<'a> {
     pub model: &'a Path,
     pub queries: usize,
     pub k: usize,
+    /// Brands whose every creator the ranker scores, to measure retrieval recall (0: skip).
+    pub recall_brands: usize,
 }
 
 fn percentile(sorted: &[f64], q: f64) -> f64 {
@@ -69,6 +71,21 @@ pub fn run(b: &RecommendBench) -> Result<()> {
             );
         }
         println!("    p99 ratio (both / stage 1): {:.2}", percentile(&two, 0.99) / percentile(&one, 0.99));
+    }
+    if b.recall_brands > 0 {
+        let n = learned.model().brand_ids.len();
+        let brands: Vec<usize> = (0..n).step_by(n.div_ceil(b.recall_brands).max(1)).collect();
+        let t = Instant::now();
+        let at = kolrec::evaluate::retrieval::recall(&learned, &brands, &[50, 100, 200, 300, 500, 1000], 10);
+        println!(
+            "  retrieval recall of the ranker's top-10 over all {} creators ({} brands, {:.0}s):",
+            learned.catalog().len(),
+            brands.len(),
+            t.elapsed().as_secs_f64()
+        );
+        for r in at {
+            println!("    N = {:<5} {:.3}", r.candidates, r.all);
+        }
     }
     Ok(())
 }

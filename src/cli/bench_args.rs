@@ -58,6 +58,22 @@ pub enum BenchWhat {
         #[arg(short, long, default_value_t = 3000)]
         k: usize,
     },
+    /// The ranker's trees (forust-ml) vs LightGBM on the same out-of-fold rows and settings.
+    Trees {
+        #[arg(long, default_value = "datasets/sample")]
+        data: PathBuf,
+        #[arg(long, default_value = "target/kolrec-bench/trees")]
+        out: PathBuf,
+        #[command(flatten)]
+        peers: PeersArgs,
+        /// The LightGBM side.
+        #[arg(long, default_value = "benches/lightgbm_trees.py")]
+        script: PathBuf,
+        #[command(flatten)]
+        affinity: AffinityArgs,
+        #[command(flatten)]
+        ranker: RankerArgs,
+    },
     /// Single recommend queries through both stages and through stage 1 alone: p50/p95/p99.
     Recommend {
         /// A trained model directory with a learned ranker.
@@ -68,6 +84,10 @@ pub enum BenchWhat {
         queries: usize,
         #[arg(short, long, default_value_t = 20)]
         k: usize,
+        /// Also measure retrieval recall on this many brands (the ranker scores every creator
+        /// for each: slow at full scale).
+        #[arg(long, default_value_t = 0)]
+        recall_brands: usize,
     },
     /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).
     Ann {

@@ -152,6 +152,15 @@ impl Engine {
         self.ranker = ranker;
     }
 
+    /// The learned ranker's ID, the checksum of its `ranker.bin` (empty without one, or for an
+    /// in-memory engine).
+    pub fn ranker_id(&self) -> &str {
+        match self.ranker.name() {
+            "learned" => self.manifest.as_ref().and_then(|m| m.ranker.as_ref()).map_or("", |r| r.crc32.as_str()),
+            _ => "",
+        }
+    }
+
     /// The ranking stage's name: "learned" or "inner-product".
     pub fn ranker_name(&self) -> &'static str {
         self.ranker.name()

@@ -34,7 +34,7 @@ pub struct Booster(GradientBooster);
 /// The score never falls as stage 1's score or the creator's impressions per unit cost rise, all
 /// else equal: value per cost is rate × impressions per cost, and the trees correct the inner
 /// product without turning its order around (with `monotone: false`, unconstrained).
-fn monotone(params: &RankerParams) -> Option<ConstraintMap> {
+pub fn monotone(params: &RankerParams) -> Option<ConstraintMap> {
     params
         .monotone
         .then(|| ConstraintMap::from([(at::RETRIEVAL, Constraint::Positive), (at::COST, Constraint::Positive)]))
@@ -80,7 +80,9 @@ impl Booster {
             .set_evaluation_metric(Some(Metric::RootMeanSquaredError))
             .set_early_stopping_rounds(Some(params.patience))
             .set_monotone_constraints(monotone(params))
-            .set_parallel(true);
+            // One thread: forust's parallel sums follow rayon's adaptive splits, so the same rows
+            // could grow different trees run to run; a nightly retrain must be repeatable.
+            .set_parallel(false);
         let evals = vec![(Matrix::new(&xt, train.0.len(), N), yt.as_slice(), wt.as_slice()), (mv, &yv[..], &wv[..])];
         let mut b = b;
         b.fit(&mt, &yt, &wt, Some(evals)).map_err(|e| e.to_string())?;
@@ -120,6 +122,17 @@ impl Booster {
             rows.len() > 256,
         );
         flat.chunks_exact(N + 1).map(|c| c.iter().map(|&v| v as f32).collect()).collect()
+    }
+
+    /// Weighted RMSE of the booster on rows with targets `y` and weights `w`.
+    pub fn rmse(&self, rows: &[[f32; N]], y: &[f32], w: &[f32]) -> f64 {
+        let p = self.predict(rows);
+        let (mut se, mut sw) = (0.0f64, 0.0f64);
+        for ((p, y), w) in p.iter().zip(y).zip(w) {
+            se += f64::from(*w) * f64::from(p - y).powi(2);
+            sw += f64::from(*w);
+        }
+        (se / sw.max(f64::MIN_POSITIVE)).sqrt()
     }
 
     pub fn to_json(&self) -> Result<String, String> {

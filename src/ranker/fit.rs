@@ -4,7 +4,8 @@
 //! and those campaigns only — never from their own outcome. A share of brands (and of creators)
 //! has all its pairs in one fold, so those rows see the brand (creator) as cold, as serving sees
 //! a new brand or a never-used creator. The trees then learn each pair's value target from those
-//! rows, stopping on held-out pairs; serving uses evidence from every training campaign.
+//! rows (an even sample of `max_pairs` of them when there are more), stopping on held-out pairs;
+//! serving uses evidence from every training campaign.
 
 use std::time::Instant;
 
@@ -115,20 +116,28 @@ pub fn out_of_fold(
     Ok(out)
 }
 
-/// Train the ranker for `model` (the affinity model trained on `rows`).
-pub fn fit(
+/// The trees' training and validation rows: out-of-fold features, the value target less the
+/// offset, and the confidence as weight.
+pub struct TreeRows {
+    pub train: (Vec<[f32; N]>, Vec<f32>, Vec<f32>),
+    pub valid: (Vec<[f32; N]>, Vec<f32>, Vec<f32>),
+    pub oof: OofRows,
+    pub profiles: Profiles,
+    pub fold_seconds: f64,
+}
+
+/// Everything the trees train on, before they do (a benchmark fits other boosters on the same).
+pub fn tree_rows(
     ds: &Dataset,
     rows: &[usize],
-    model: &AffinityModel,
     affinity: &AffinityParams,
     params: &RankerParams,
-) -> Result<LearnedRanker, RankerError> {
+) -> Result<TreeRows, RankerError> {
     params.check()?;
     let t0 = Instant::now();
     let profiles = Profiles::build(ds);
     let oof = out_of_fold(ds, rows, &profiles, affinity, params)?;
     let fold_seconds = t0.elapsed().as_secs_f64();
-    let t1 = Instant::now();
     let n = oof.pairs.len();
     if n < 20 {
         return Err(RankerError::TooFewPairs(format!("{n} out-of-fold pairs (at least 20 are needed)")));
@@ -154,16 +163,33 @@ pub fn fit(
         let w: Vec<f32> = idx.iter().map(|&k| oof.pairs[k].confidence).collect();
         (x, y, w)
     };
-    let (xt, yt, wt) = pick(false);
-    let (xv, yv, wv) = pick(true);
-    if xt.is_empty() || xv.is_empty() {
-        return Err(RankerError::TooFewPairs(format!("{} training and {} validation pairs", xt.len(), xv.len())));
+    let train = pick(false);
+    let valid = pick(true);
+    if train.0.is_empty() || valid.0.is_empty() {
+        return Err(RankerError::TooFewPairs(format!(
+            "{} training and {} validation pairs",
+            train.0.len(),
+            valid.0.len()
+        )));
     }
+    Ok(TreeRows { train, valid, oof, profiles, fold_seconds })
+}
+
+/// Train the ranker for `model` (the affinity model trained on `rows`).
+pub fn fit(
+    ds: &Dataset,
+    rows: &[usize],
+    model: &AffinityModel,
+    affinity: &AffinityParams,
+    params: &RankerParams,
+) -> Result<LearnedRanker, RankerError> {
+    let TreeRows { train: (xt, yt, wt), valid: (xv, yv, wv), oof, profiles, fold_seconds } =
+        tree_rows(ds, rows, affinity, params)?;
+    let t1 = Instant::now();
     let fitted = Booster::fit(params, (&xt, &yt, &wt), (&xv, &yv, &wv)).map_err(RankerError::Booster)?;
     // Importance over an even sample of the validation rows: a contribution walks every tree.
     let step = xv.len().div_ceil(IMPORTANCE_ROWS).max(1);
-    let sample: Vec<&[f32; N]> = xv.iter().step_by(step).collect();
-    let sampled: Vec<[f32; N]> = sample.iter().map(|r| **r).collect();
+    let sampled: Vec<[f32; N]> = xv.iter().step_by(step).copied().collect();
     let mut sums = vec![0.0f32; N + 1];
     for c in fitted.booster.contributions(&sampled) {
         for (s, v) in sums.iter_mut().zip(c) {
@@ -171,15 +197,15 @@ pub fn fit(
         }
     }
     let mut importance: Vec<(String, f64)> =
-        FEATURES.iter().zip(sums).map(|(f, v)| (f.0.to_string(), f64::from(v) / sample.len() as f64)).collect();
+        FEATURES.iter().zip(sums).map(|(f, v)| (f.0.to_string(), f64::from(v) / sampled.len() as f64)).collect();
     importance.sort_by(|a, b| b.1.total_cmp(&a.1));
     let (serving, _) = pair_targets(&ds.campaigns, rows, &model.market, affinity.alpha, TargetKind::Value);
     let report = RankerReport {
         pairs: xt.len(),
-        oof_pairs: n,
+        oof_pairs: oof.pairs.len(),
         valid_pairs: xv.len(),
-        cold_brand_pairs: oof.kinds.iter().filter(|k| **k == super::fit::FoldKind::ColdBrand).count(),
-        cold_creator_pairs: oof.kinds.iter().filter(|k| **k == super::fit::FoldKind::ColdCreator).count(),
+        cold_brand_pairs: oof.kinds.iter().filter(|k| **k == FoldKind::ColdBrand).count(),
+        cold_creator_pairs: oof.kinds.iter().filter(|k| **k == FoldKind::ColdCreator).count(),
         trees: fitted.trees,
         train_loss: fitted.train_loss,
         valid_loss: fitted.valid_loss,
