@@ -1,6 +1,6 @@
 //! The ranking stage: scores retrieval's candidates for a query and orders them. The default
 //! stage is the model's exact inner product, which retrieval already computed; the learned
-//! ranker (`crate::ranker`) implements the same trait and asks retrieval for more candidates
+//! ranker (the `ranker` module) implements the same trait and asks retrieval for more candidates
 //! than it returns.
 
 use super::query::Query;
