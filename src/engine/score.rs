@@ -62,8 +62,7 @@ impl Engine {
         };
         let candidates: Vec<Candidate> = (0..list.len()).map(candidate).collect();
         let retrieval: Vec<f32> = (0..list.len()).map(|k| dot(&query.vector, vector(k))).collect();
-        let scores = self.ranker.score(&query, &candidates, &retrieval);
-        let moved = self.ranker.explain(&query, &candidates, &retrieval, 3);
+        let (scores, moved) = self.ranker.score_explained(&query, &candidates, &retrieval, 3);
         let mut hits: Vec<Hit> = scores.iter().enumerate().map(|(k, &s)| Hit { item: k as u32, score: s }).collect();
         hits.sort_by(better);
         let mut out: Vec<Option<ScoredRow>> = vec![None; list.len()];

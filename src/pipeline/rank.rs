@@ -49,6 +49,18 @@ pub trait Ranker: Send + Sync {
     ) -> Vec<Vec<Moved>> {
         vec![Vec::new(); candidates.len()]
     }
+
+    /// [`Ranker::score`] and [`Ranker::explain`] of the same candidates (a stage computes each
+    /// candidate's features once for both).
+    fn score_explained(
+        &self,
+        query: &Query,
+        candidates: &[Candidate<'_>],
+        retrieval: &[f32],
+        top: usize,
+    ) -> (Vec<f32>, Vec<Vec<Moved>>) {
+        (self.score(query, candidates, retrieval), self.explain(query, candidates, retrieval, top))
+    }
 }
 
 /// Replace each hit's score (the model's creator rows, scored by retrieval) by the stage's and

@@ -31,6 +31,9 @@ fn columns(rows: &[[f32; N]]) -> Vec<f64> {
 
 pub struct Booster(GradientBooster);
 
+/// Rows from which prediction runs in parallel (each row's result is the same either way).
+const LONG_LIST: usize = 4096;
+
 /// The score never falls as stage 1's score or the creator's impressions per unit cost rise, all
 /// else equal: value per cost is rate × impressions per cost, and the trees correct the inner
 /// product without turning its order around (with `monotone: false`, unconstrained).
@@ -98,14 +101,15 @@ impl Booster {
         Ok(Fit { booster: Booster(b), train_loss, valid_loss, trees })
     }
 
-    /// Scores of `rows`, single-threaded: a query's candidates are few, and queries run in
-    /// parallel already.
+    /// Scores of `rows`: single-threaded for a query's few candidates (queries run in parallel
+    /// already), in parallel for a long list.
     pub fn predict(&self, rows: &[[f32; N]]) -> Vec<f32> {
         if rows.is_empty() {
             return Vec::new();
         }
         let x = columns(rows);
-        self.0.predict(&Matrix::new(&x, rows.len(), N), false).into_iter().map(|p| p as f32).collect()
+        let parallel = rows.len() > LONG_LIST;
+        self.0.predict(&Matrix::new(&x, rows.len(), N), parallel).into_iter().map(|p| p as f32).collect()
     }
 
     /// Each feature's contribution to each row's score (Saabas: the change of the expected value

@@ -375,16 +375,35 @@ impl Ranker for LearnedRanker {
     }
 
     fn score(&self, query: &Query, candidates: &[Candidate<'_>], retrieval: &[f32]) -> Vec<f32> {
-        let rows = self.rows(query, candidates, retrieval);
-        let offset = self.params.offset;
-        self.booster.predict(&rows).iter().zip(&rows).map(|(p, r)| p + offset.of(r)).collect()
+        self.score_rows(&self.rows(query, candidates, retrieval))
     }
 
     fn explain(&self, query: &Query, candidates: &[Candidate<'_>], retrieval: &[f32], top: usize) -> Vec<Vec<Moved>> {
+        self.explain_rows(&self.rows(query, candidates, retrieval), top)
+    }
+
+    fn score_explained(
+        &self,
+        query: &Query,
+        candidates: &[Candidate<'_>],
+        retrieval: &[f32],
+        top: usize,
+    ) -> (Vec<f32>, Vec<Vec<Moved>>) {
         let rows = self.rows(query, candidates, retrieval);
+        (self.score_rows(&rows), self.explain_rows(&rows, top))
+    }
+}
+
+impl LearnedRanker {
+    fn score_rows(&self, rows: &[[f32; N]]) -> Vec<f32> {
+        let offset = self.params.offset;
+        self.booster.predict(rows).iter().zip(rows).map(|(p, r)| p + offset.of(r)).collect()
+    }
+
+    fn explain_rows(&self, rows: &[[f32; N]], top: usize) -> Vec<Vec<Moved>> {
         let offset = self.params.offset;
         rows.iter()
-            .zip(self.booster.contributions(&rows))
+            .zip(self.booster.contributions(rows))
             .map(|(row, mut contributions)| {
                 // The offset enters the score whole: it is its feature's contribution too.
                 if let Some(j) = offset.feature() {
