@@ -8,7 +8,6 @@
 //! as forust's own JSON inside kolrec's checksummed envelope.
 
 use forust_ml::constraints::{Constraint, ConstraintMap};
-use forust_ml::gradientbooster::ContributionsMethod;
 use forust_ml::metric::Metric;
 use forust_ml::objective::ObjectiveType;
 use forust_ml::sampler::SampleMethod;
@@ -36,9 +35,11 @@ pub struct Booster {
     flat: Flat,
 }
 
-/// The kept trees packed into one array for prediction: forust's generic walk over a
-/// column-major matrix took about 35 ns per row and tree at full scale, most of a query's time. Leaf values are summed in forust's order from its base score, so
-/// the scores are bit-identical to `GradientBooster::predict` (tested).
+/// The kept trees packed into one array for prediction and contributions: forust's generic walk
+/// over a column-major matrix took about 35 ns per row and tree at full scale, most of a query's
+/// time. Leaf values are summed in forust's order from its base score, so
+/// the scores are bit-identical to `GradientBooster::predict`, and the contributions to its
+/// `ContributionsMethod::Weight` (tested).
 struct Flat {
     nodes: Vec<FlatNode>,
     roots: Vec<u32>,
@@ -90,6 +91,36 @@ impl Flat {
             n = &self.nodes[next as usize];
         }
         f64::from(n.value)
+    }
+
+    /// Saabas contributions, as forust's `ContributionsMethod::Weight` computes them (the same
+    /// additions in the same order): per tree, the root's weight to the bias and each split's
+    /// change of weight to its feature; the bias starts at the base score. `N + 1` per row.
+    fn contributions(&self, rows: &[[f32; N]]) -> Vec<[f64; N + 1]> {
+        let mut out = vec![[0.0f64; N + 1]; rows.len()];
+        for c in &mut out {
+            c[N] += self.base;
+        }
+        for &root in &self.roots {
+            for (c, row) in out.iter_mut().zip(rows) {
+                let mut n = &self.nodes[root as usize];
+                c[N] += f64::from(n.value);
+                while !n.leaf {
+                    let v = f64::from(row[n.feature as usize]);
+                    let next = if v.is_nan() {
+                        n.missing
+                    } else if v < n.split {
+                        n.left
+                    } else {
+                        n.right
+                    };
+                    let child = &self.nodes[next as usize];
+                    c[n.feature as usize] += f64::from(child.value) - f64::from(n.value);
+                    n = child;
+                }
+            }
+        }
+        out
     }
 
     /// Tree by tree over all rows, so each tree's nodes stay in cache while every row walks it;
@@ -193,16 +224,12 @@ impl Booster {
     /// along the row's path in every tree), `N + 1` per row with the bias last; in parallel for
     /// a long list.
     pub fn contributions(&self, rows: &[[f32; N]]) -> Vec<Vec<f32>> {
-        if rows.is_empty() {
-            return Vec::new();
+        let f32s = |c: [f64; N + 1]| c.iter().map(|&v| v as f32).collect::<Vec<f32>>();
+        if rows.len() > LONG_LIST {
+            rows.par_chunks(LONG_LIST).flat_map_iter(|c| self.flat.contributions(c)).map(f32s).collect()
+        } else {
+            self.flat.contributions(rows).into_iter().map(f32s).collect()
         }
-        let x = columns(rows);
-        let contributions = self.gb.predict_contributions(
-            &Matrix::new(&x, rows.len(), N),
-            ContributionsMethod::Weight,
-            rows.len() > LONG_LIST,
-        );
-        contributions.chunks_exact(N + 1).map(|c| c.iter().map(|&v| v as f32).collect()).collect()
     }
 
     /// Weighted RMSE of the booster on rows with targets `y` and weights `w`.
@@ -232,6 +259,7 @@ impl Booster {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use forust_ml::gradientbooster::ContributionsMethod;
     use rand::{Rng, SeedableRng};
 
     #[test]
@@ -257,5 +285,8 @@ mod tests {
         assert!(fit.trees > 5 && b.flat.roots.len() == fit.trees, "{} trees, {} packed", fit.trees, b.flat.roots.len());
         assert_eq!(ours, forust, "packed trees differ from forust's own prediction");
         assert!(x.iter().any(|r| r.iter().any(|v| v.is_nan())));
+        let theirs = b.gb.predict_contributions(&Matrix::new(&cols, x.len(), N), ContributionsMethod::Weight, false);
+        let ours: Vec<f64> = b.flat.contributions(&x).iter().flatten().copied().collect();
+        assert_eq!(ours, theirs, "packed contributions differ from forust's");
     }
 }
