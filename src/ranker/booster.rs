@@ -57,6 +57,21 @@ struct FlatNode {
     missing: u32,
 }
 
+impl FlatNode {
+    /// The child a row goes to: the missing branch for an unknown value (forust's `NaN`), else
+    /// left below the split.
+    fn child(&self, row: &[f32; N]) -> u32 {
+        let v = f64::from(row[self.feature as usize]);
+        if v.is_nan() {
+            self.missing
+        } else if v < self.split {
+            self.left
+        } else {
+            self.right
+        }
+    }
+}
+
 impl Flat {
     fn of(gb: &GradientBooster) -> Flat {
         let kept = gb.prediction_iteration.unwrap_or(gb.trees.len()).min(gb.trees.len());
@@ -80,15 +95,7 @@ impl Flat {
     fn leaf(&self, root: u32, row: &[f32; N]) -> f64 {
         let mut n = &self.nodes[root as usize];
         while !n.leaf {
-            let v = f64::from(row[n.feature as usize]);
-            let next = if v.is_nan() {
-                n.missing
-            } else if v < n.split {
-                n.left
-            } else {
-                n.right
-            };
-            n = &self.nodes[next as usize];
+            n = &self.nodes[n.child(row) as usize];
         }
         f64::from(n.value)
     }
@@ -106,15 +113,7 @@ impl Flat {
                 let mut n = &self.nodes[root as usize];
                 c[N] += f64::from(n.value);
                 while !n.leaf {
-                    let v = f64::from(row[n.feature as usize]);
-                    let next = if v.is_nan() {
-                        n.missing
-                    } else if v < n.split {
-                        n.left
-                    } else {
-                        n.right
-                    };
-                    let child = &self.nodes[next as usize];
+                    let child = &self.nodes[n.child(row) as usize];
                     c[n.feature as usize] += f64::from(child.value) - f64::from(n.value);
                     n = child;
                 }
