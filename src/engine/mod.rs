@@ -91,6 +91,8 @@ pub struct Engine {
     index: Option<HnswIndex>,
     growth: Option<GrowthModel>,
     ranker: Box<dyn Ranker>,
+    /// The checksum of the `ranker.bin` that `ranker` was loaded from ("" otherwise).
+    ranker_id: String,
     exact_below: usize,
     brand_rows: HashMap<String, u32>,
     creator_rows: HashMap<String, u32>,
@@ -117,6 +119,7 @@ impl Engine {
         let mut e = Engine::from_parts(model, catalog, index, growth);
         if let Some(r) = ranker {
             e.set_ranker(Box::new(r));
+            e.ranker_id = manifest.ranker.as_ref().map(|r| r.crc32.clone()).unwrap_or_default();
         }
         e.dir = Some(dir.to_path_buf());
         e.manifest = Some(manifest);
@@ -142,6 +145,7 @@ impl Engine {
             index,
             growth,
             ranker: Box::new(InnerProduct),
+            ranker_id: String::new(),
             exact_below,
             by_handle: std::sync::OnceLock::new(),
         }
@@ -150,15 +154,13 @@ impl Engine {
     /// Rank with `ranker` (an in-memory engine starts with the inner product).
     pub fn set_ranker(&mut self, ranker: Box<dyn Ranker>) {
         self.ranker = ranker;
+        self.ranker_id.clear();
     }
 
     /// The learned ranker's ID, the checksum of its `ranker.bin` (empty without one, or for an
     /// in-memory engine).
     pub fn ranker_id(&self) -> &str {
-        match self.ranker.name() {
-            "learned" => self.manifest.as_ref().and_then(|m| m.ranker.as_ref()).map_or("", |r| r.crc32.as_str()),
-            _ => "",
-        }
+        &self.ranker_id
     }
 
     /// The ranking stage's name: "learned" or "inner-product".

@@ -81,6 +81,9 @@ fn committed_fixture_v2_opens_with_its_ranker_and_recommends_as_recorded() {
     assert_eq!(ranker.format, model_dir::RANKER_FORMAT);
     let expected = std::fs::read_to_string(dir.join("expected_top3.txt")).unwrap();
     assert_eq!(fixture_v2_top3(&dir), expected, "format v2 fixture's two-stage scores changed");
+    // The ranker's ID (what an export's run record carries) is its file's checksum.
+    let engine = kolrec::Engine::open(&dir, &Default::default()).unwrap();
+    assert_eq!(engine.ranker_id(), ranker.crc32);
 }
 
 #[test]
@@ -95,6 +98,7 @@ fn a_model_without_a_ranker_serves_stage_one_and_a_mismatched_ranker_is_refused(
     model_dir::write_manifest(&dir, &m).unwrap();
     let engine = kolrec::Engine::open(&dir, &Default::default()).unwrap();
     assert_eq!(engine.ranker_name(), "inner-product");
+    assert_eq!(engine.ranker_id(), "");
     let a = engine.recommend(&kolrec::Who::Brand(engine.model().brand_ids[0].clone()), 3, &Default::default()).unwrap();
     assert_eq!((a.results.len(), a.ranker), (3, "inner-product"));
 
