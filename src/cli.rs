@@ -42,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Growth(a) => growth(a),
         Command::Export(a) => export(a),
         Command::Score(a) => score(a),
+        Command::Serve(a) => serve(a),
         Command::Bench(a) => bench(a.what),
     }
 }
@@ -452,6 +453,37 @@ fn export_error(e: kolrec::export::ExportError) -> anyhow::Error {
 }
 
 /// Run one benchmark.
+fn serve(a: ServeArgs) -> Result<()> {
+    require_dir(&a.model, "--model")?;
+    if let Some(d) = &a.data {
+        require_dir(d, "--data")?;
+    }
+    let params = kolrec::serve::ServeParams {
+        model: a.model,
+        data: a.data,
+        addr: a.addr,
+        admin_token_file: a.admin_token_file,
+        max_body: a.max_body,
+        timeout_ms: a.timeout_ms,
+        max_in_flight: a.max_in_flight,
+        candidates: a.candidates,
+        drain_ms: a.drain_ms,
+        workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+    };
+    let config = params.check().map_err(|e| match e {
+        kolrec::serve::ServeError::Param { field, problem } => anyhow::anyhow!("{} {problem}", flag(field)),
+        e => e.into(),
+    })?;
+    kolrec::serve::run(config, |addr| {
+        use std::io::Write;
+        // The first line on stdout says where to connect (tests and scripts read it for port 0).
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "kolrec serve: listening on http://{addr}");
+        let _ = out.flush();
+    })?;
+    Ok(())
+}
+
 fn bench(what: BenchWhat) -> Result<()> {
     use crate::bench::{self, ann, export, growth, growth_real, ranking, recommend, trees};
     match what {
@@ -483,6 +515,16 @@ fn bench(what: BenchWhat) -> Result<()> {
                 script: &script,
                 affinity: a.params()?,
                 ranker,
+            })
+        }
+        BenchWhat::Serve { model, seconds, rate, filtered_rate, ramp, candidates } => {
+            crate::bench::serve::run(&crate::bench::serve::ServeBench {
+                model: &model,
+                seconds,
+                rate,
+                filtered_rate,
+                ramp,
+                candidates,
             })
         }
         BenchWhat::Recommend { model, queries, k, recall_brands } => {

@@ -61,6 +61,7 @@
 //! | [`engine`] | the long-lived, thread-safe object that serves every query of one model directory |
 //! | [`train`], [`evaluate`] | training a model directory; the time-split evaluation against baselines |
 //! | [`score`], [`export`] | a list's rows in and out; the nightly export's atomic, resumable partitions |
+//! | [`serve`] | the engine over HTTP: routes, JSON errors naming fields, in-flight bound, metrics, hot reload |
 //! | [`panels`] | real follower-history panels for backtests |
 //! | [`fsutil`], [`progress`], [`describe`] | atomic writes and memory readings; progress bars; dataset summaries |
 //!
@@ -75,10 +76,13 @@
 //!         → Retriever::top_k (index / exact, N candidates) → ranker scores → top k → Rows (reasons)
 //! export: Engine::brand_queries(brands) → batch_top_k (blocked sgemm or index) → Parquet parts
 //!         → _MANIFEST.json, _SUCCESS → rename into date=YYYY-MM-DD
+//! http:   serve::run → AppState (ArcSwap<Serving{Engine, growth}>) → routes → engine methods
+//!         on the blocking pool; reload = Engine::open beside → swap
 //! eval:   time split → refit → Engine::from_parts → every segment × recommender → metrics
 //! ```
 //!
-//! No module imports one above it in this list but `score` and `export`, which sit on the engine.
+//! No module imports one above it in this list but `score`, `export` and `serve`, which sit on
+//! the engine.
 
 pub mod affinity;
 pub mod artifact;
@@ -103,6 +107,7 @@ pub mod progress;
 pub mod ranker;
 pub mod report;
 pub mod score;
+pub mod serve;
 pub mod sim;
 pub mod table;
 pub mod tier;

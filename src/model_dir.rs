@@ -104,6 +104,9 @@ pub struct AffinityEntry {
 pub struct Manifest {
     pub format_version: u32,
     pub kolrec_version: String,
+    /// When the model was trained (UTC; absent in models from before it was recorded).
+    #[serde(default)]
+    pub trained_at: Option<String>,
     pub data: DataInfo,
     pub affinity: Option<AffinityEntry>,
     /// The latest `kolrec eval` summary, if any.
@@ -197,6 +200,7 @@ pub fn save_affinity(
     let manifest = Manifest {
         format_version: FORMAT_VERSION,
         kolrec_version: env!("CARGO_PKG_VERSION").into(),
+        trained_at: Some(crate::parse::now_timestamp()),
         data,
         affinity: Some(AffinityEntry {
             file: AFFINITY_FILE.into(),

@@ -131,6 +131,17 @@ pub fn format_date(days: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// Seconds since the epoch as a UTC timestamp, `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn format_timestamp(secs: u64) -> String {
+    let (days, s) = ((secs / 86_400) as i32, secs % 86_400);
+    format!("{}T{:02}:{:02}:{:02}Z", format_date(days), s / 3600, s / 60 % 60, s % 60)
+}
+
+/// Now, as [`format_timestamp`] writes it.
+pub fn now_timestamp() -> String {
+    format_timestamp(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
 /// Parse an ISO 8601 date (`YYYY-MM-DD`, optionally followed by `T` or a space and a time, which
 /// is ignored) into days since 1970-01-01. The calendar date must exist.
 pub fn iso_date(s: &str) -> Option<i32> {
@@ -211,6 +222,13 @@ mod tests {
             Cell::Value(x) => x,
             other => panic!("{s:?} parsed as {other:?}"),
         }
+    }
+
+    #[test]
+    fn timestamps_are_utc_iso_8601() {
+        assert_eq!(format_timestamp(0), "1970-01-01T00:00:00Z");
+        assert_eq!(format_timestamp(1_000_000_000), "2001-09-09T01:46:40Z");
+        assert_eq!(format_timestamp(951_868_799), "2000-02-29T23:59:59Z");
     }
 
     #[test]

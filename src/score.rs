@@ -40,8 +40,9 @@ fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
     Some(t.str().ok()?.iter().map(|v| v.map(|s| s.trim().to_string())).collect())
 }
 
-/// The contract's influencers table, read row by row (a bad row is rejected, not fatal).
-fn contract_rows(df: DataFrame) -> Result<Parsed, ScoreError> {
+/// The contract's influencers table, read row by row (a bad row is rejected, not fatal); the
+/// server's JSON rows come this way too.
+pub fn from_frame(df: DataFrame) -> Parsed {
     let n = df.height();
     let col = |name: &str| text_column(&df, name).unwrap_or_else(|| vec![None; n]);
     let (id, platform, category, followers) =
@@ -100,7 +101,7 @@ fn contract_rows(df: DataFrame) -> Result<Parsed, ScoreError> {
         p.source_row.push(r);
     }
     p.input = df;
-    Ok(p)
+    p
 }
 
 /// Read the input: the contract table if it has `influencer_id` and `platform`, else a platform
@@ -109,7 +110,7 @@ pub fn parse(input: &Path, platform: Option<&str>, id_column: Option<&str>) -> R
     let head = crate::table::read(input)?.frame;
     let names: Vec<String> = head.get_column_names().iter().map(|c| c.trim().to_lowercase()).collect();
     if names.iter().any(|c| c == "influencer_id") && names.iter().any(|c| c == "platform") {
-        return contract_rows(head);
+        return Ok(from_frame(head));
     }
     let Some(platform) = platform else { return Err(ScoreError::NoPlatform { input: input.into() }) };
     let cfg = crate::import::ImportConfig {

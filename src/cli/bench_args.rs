@@ -89,6 +89,28 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 0)]
         recall_brands: usize,
     },
+    /// `kolrec serve` under open-loop load at fixed rates (latency from each request's due time),
+    /// beside the same queries in-process; a reload during load; peak memory.
+    Serve {
+        /// A trained model directory (with its index, for the full-scale figures).
+        #[arg(long)]
+        model: PathBuf,
+        /// Seconds per measured rate.
+        #[arg(long, default_value_t = 15.0)]
+        seconds: f64,
+        /// Rate of the unfiltered run (requests/s).
+        #[arg(long, default_value_t = 500.0)]
+        rate: f64,
+        /// Rate of the filtered run and of the reload run.
+        #[arg(long, default_value_t = 200.0)]
+        filtered_rate: f64,
+        /// Rates tried in order for the highest one held with p99 <= 50 ms.
+        #[arg(long, value_delimiter = ',', default_value = "100,200,300,400,600,800,1200")]
+        ramp: Vec<f64>,
+        /// Candidates per query for the learned ranker (default: its trained count).
+        #[arg(long)]
+        candidates: Option<usize>,
+    },
     /// The HNSW index on a trained model's vectors vs hnswlib (../shared/bench/peers.py ann).
     Ann {
         /// A trained model directory (with its catalogue).

@@ -94,6 +94,8 @@ pub struct Engine {
     /// The checksum of the `ranker.bin` that `ranker` was loaded from ("" otherwise).
     ranker_id: String,
     exact_below: usize,
+    /// Candidates an online query retrieves for the ranking stage, when not the ranker's own.
+    candidates: Option<usize>,
     brand_rows: HashMap<String, u32>,
     creator_rows: HashMap<String, u32>,
     /// (platform, lower-cased handle) → creator row, built on first use by `score`.
@@ -147,6 +149,7 @@ impl Engine {
             ranker: Box::new(InnerProduct),
             ranker_id: String::new(),
             exact_below,
+            candidates: None,
             by_handle: std::sync::OnceLock::new(),
         }
     }
@@ -166,6 +169,21 @@ impl Engine {
     /// The ranking stage's name: "learned" or "inner-product".
     pub fn ranker_name(&self) -> &'static str {
         self.ranker.name()
+    }
+
+    /// Online queries (`recommend`) retrieve `n` candidates for the learned ranker instead of
+    /// its trained count (`None`: the trained count); never fewer than `k`. Fewer candidates
+    /// trade retrieval recall for latency; the nightly batch keeps the trained count.
+    pub fn set_candidates(&mut self, n: Option<usize>) {
+        self.candidates = n;
+    }
+
+    /// Candidates an online query for `k` creators retrieves.
+    pub fn candidates(&self, k: usize) -> usize {
+        match self.candidates {
+            Some(n) if self.ranker.name() == "learned" => n.max(k),
+            _ => self.ranker.candidates(k),
+        }
     }
 
     /// Filtered queries leaving fewer creators than `n` are answered by an exact scan (default:

@@ -71,7 +71,7 @@ impl Engine {
         filter: &Filter,
         ef: Option<usize>,
     ) -> (Vec<Hit>, SearchPath) {
-        let (mut hits, path) = retriever.top_k(&query.vector, self.ranker.candidates(k), filter, ef, false);
+        let (mut hits, path) = retriever.top_k(&query.vector, self.candidates(k), filter, ef, false);
         rank(self.ranker.as_ref(), query, &mut hits);
         hits.truncate(k);
         (hits, path)

@@ -10,5 +10,6 @@ mod import_real;
 mod model;
 mod sample;
 mod score;
-mod serve;
+mod recommend;
+mod server;
 mod validate;

@@ -16,7 +16,7 @@ fn trained() -> &'static (PathBuf, PathBuf) {
             days: 60,
             ..Default::default()
         };
-        let (data, model, out) = trained_market("serve", &p, &["--factors", "8", "--iterations", "4"]);
+        let (data, model, out) = trained_market("recommend", &p, &["--factors", "8", "--iterations", "4"]);
         assert!(out.contains("ANN index: 400 creators"), "{out}");
         (data, model)
     })
