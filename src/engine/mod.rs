@@ -29,6 +29,10 @@ use crate::model_dir::{self, Manifest, ModelDirError};
 use crate::pipeline::rows::Rows;
 use crate::pipeline::{Filter, FilterSpec, InnerProduct, QueryError, Ranker, Retriever};
 
+/// Distinct attribute filters an engine keeps compiled (each at most one byte and four bytes
+/// per creator: 5 MB at 1M creators).
+pub const FILTER_CACHE: usize = 32;
+
 /// Whether [`Engine::open`] loads the ANN index.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum IndexUse {
@@ -98,6 +102,8 @@ pub struct Engine {
     candidates: Option<usize>,
     brand_rows: HashMap<String, u32>,
     creator_rows: HashMap<String, u32>,
+    /// Compiled attribute filters of recent queries, most recent last (see [`Engine::compile`]).
+    filters: std::sync::Mutex<Vec<(FilterSpec, Filter)>>,
     /// (platform, lower-cased handle) → creator row, built on first use by `score`.
     by_handle: std::sync::OnceLock<HashMap<(String, String), u32>>,
 }
@@ -150,6 +156,7 @@ impl Engine {
             ranker_id: String::new(),
             exact_below,
             candidates: None,
+            filters: std::sync::Mutex::new(Vec::new()),
             by_handle: std::sync::OnceLock::new(),
         }
     }
@@ -266,9 +273,35 @@ impl Engine {
     }
 
     /// Compile `spec` against the catalogue (without the brand's past creators: see
-    /// [`Filter::for_brand`]).
+    /// [`Filter::for_brand`]). The attribute part of the last [`FILTER_CACHE`] distinct specs is
+    /// kept compiled: a served market asks the same few platform/tier/country filters again and
+    /// again, and compiling one is a pass over every creator.
     pub fn compile(&self, spec: &FilterSpec) -> Result<Filter, QueryError> {
-        Filter::compile(spec, &self.catalog, &self.creator_rows)
+        if spec.attributes_empty() {
+            return Filter::compile(spec, &self.catalog, &self.creator_rows);
+        }
+        let key = FilterSpec { exclude: Vec::new(), exclude_worked: false, ..spec.clone() };
+        let cached = {
+            let mut c = self.filters.lock().expect("filter cache");
+            c.iter().position(|(k, _)| *k == key).map(|at| {
+                let hit = c.remove(at);
+                c.push(hit.clone());
+                hit.1
+            })
+        };
+        let attrs = match cached {
+            Some(f) => f,
+            None => {
+                let f = Filter::attributes(&key, &self.catalog)?;
+                let mut c = self.filters.lock().expect("filter cache");
+                if c.len() >= FILTER_CACHE {
+                    c.remove(0);
+                }
+                c.push((key, f.clone()));
+                f
+            }
+        };
+        attrs.with_exclusions(spec, &self.creator_rows)
     }
 }
 

@@ -419,3 +419,34 @@ fn a_listed_creator_scores_as_the_model_scores_it_and_a_new_one_from_its_profile
     let rows = e.score(&brand(), &export, None).unwrap();
     assert!(rows[0].known && rows[0].influencer_id == c.id[i], "{:?}", rows[0]);
 }
+
+#[test]
+fn cached_filters_allow_exactly_what_a_fresh_compile_allows() {
+    let e = &fixture().exact;
+    let c = e.catalog();
+    let mut specs = specs();
+    // The same attributes with other exclusions share one cache entry; more distinct specs than
+    // the cache holds push the first ones out and back in.
+    let mut again = specs[1].clone();
+    again.exclude = c.influencers.id.iter().take(5).cloned().collect();
+    specs.push(again);
+    specs.extend(
+        (0..super::FILTER_CACHE + 3)
+            .map(|i| FilterSpec { min_followers: Some(1000.0 * i as f64), ..Default::default() }),
+    );
+    for round in 0..2 {
+        for s in &specs {
+            let fresh = Filter::compile(s, c, &e.creator_rows).unwrap();
+            let cached = e.compile(s).unwrap();
+            assert_eq!(cached.allowed(), fresh.allowed(), "round {round}: {s:?}");
+            assert!((0..c.len() as u32).all(|i| cached.allows(i) == fresh.allows(i)), "round {round}: {s:?}");
+            let mut walked = 0;
+            cached.for_each_allowed(|i| {
+                assert!(fresh.allows(i));
+                walked += 1;
+            });
+            assert_eq!(walked, fresh.allowed());
+        }
+    }
+    assert!(e.filters.lock().unwrap().len() <= super::FILTER_CACHE);
+}

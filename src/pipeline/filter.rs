@@ -43,7 +43,8 @@ impl FilterSpec {
         self.attributes_empty() && self.exclude.is_empty() && !self.exclude_worked
     }
 
-    fn attributes_empty(&self) -> bool {
+    /// No attribute filter (exclusions aside).
+    pub fn attributes_empty(&self) -> bool {
         self.platforms.is_empty()
             && self.categories.is_empty()
             && self.countries.is_empty()
@@ -129,12 +130,15 @@ fn overlaps(a: (f64, f64), b: (f64, f64)) -> bool {
 }
 
 /// A checked filter over the creators of one catalogue: an attribute mask (none: every creator)
-/// and a sorted list of further exclusions.
+/// with the list of the creators it allows (so a scan of a selective filter visits only those,
+/// the way a payload index answers), and a sorted list of further exclusions.
 #[derive(Clone, Debug)]
 pub struct Filter {
     /// Creators in the catalogue.
     n: usize,
     mask: Option<Arc<Vec<bool>>>,
+    /// The rows `mask` allows, ascending (present exactly when `mask` is).
+    rows: Option<Arc<Vec<u32>>>,
     /// Sorted, unique, each allowed by `mask`.
     excluded: Vec<u32>,
     allowed: usize,
@@ -145,18 +149,31 @@ pub struct Filter {
 impl Filter {
     /// Every one of `n` creators.
     pub fn all(n: usize) -> Filter {
-        Filter { n, mask: None, excluded: Vec::new(), allowed: n, exclude_worked: false }
+        Filter { n, mask: None, rows: None, excluded: Vec::new(), allowed: n, exclude_worked: false }
     }
 
     /// Exactly the creators whose entry is `true`.
     pub fn from_mask(mask: Vec<bool>) -> Filter {
-        let allowed = mask.iter().filter(|&&m| m).count();
-        Filter { n: mask.len(), mask: Some(Arc::new(mask)), excluded: Vec::new(), allowed, exclude_worked: false }
+        let rows: Vec<u32> = (0..mask.len() as u32).filter(|&i| mask[i as usize]).collect();
+        Filter {
+            n: mask.len(),
+            allowed: rows.len(),
+            mask: Some(Arc::new(mask)),
+            rows: Some(Arc::new(rows)),
+            excluded: Vec::new(),
+            exclude_worked: false,
+        }
     }
 
     /// Compile `spec`'s attribute filters and excluded IDs against `catalog` (whose creators
     /// `ids` maps to rows). The brand's past creators are added by [`Filter::for_brand`].
     pub fn compile(spec: &FilterSpec, catalog: &Catalog, ids: &HashMap<String, u32>) -> Result<Filter, QueryError> {
+        Filter::attributes(spec, catalog)?.with_exclusions(spec, ids)
+    }
+
+    /// The attribute part of `spec` alone (no exclusion): what a cache of compiled filters keeps,
+    /// since it costs a pass over every creator while the exclusions cost their own length.
+    pub fn attributes(spec: &FilterSpec, catalog: &Catalog) -> Result<Filter, QueryError> {
         spec.check()?;
         let c = &catalog.influencers;
         let n = catalog.len();
@@ -195,8 +212,14 @@ impl Filter {
                         && spec.min_engagement.is_none_or(|r| c.engagement_rate[i] >= r)
                 })
                 .collect();
-            f = Filter { allowed: mask.iter().filter(|&&m| m).count(), mask: Some(Arc::new(mask)), ..f };
+            f = Filter { exclude_worked: f.exclude_worked, ..Filter::from_mask(mask) };
         }
+        Ok(f)
+    }
+
+    /// This filter with `spec`'s excluded IDs (rows by `ids`) and its `exclude_worked` flag.
+    pub fn with_exclusions(self, spec: &FilterSpec, ids: &HashMap<String, u32>) -> Result<Filter, QueryError> {
+        let mut f = Filter { exclude_worked: spec.exclude_worked, ..self };
         if !spec.exclude.is_empty() {
             let mut rows = Vec::with_capacity(spec.exclude.len());
             for id in &spec.exclude {
@@ -237,7 +260,30 @@ impl Filter {
         excluded.sort_unstable();
         excluded.dedup();
         let allowed = self.allowed - (excluded.len() - self.excluded.len());
-        Filter { n: self.n, mask: self.mask.clone(), excluded, allowed, exclude_worked: self.exclude_worked }
+        Filter {
+            n: self.n,
+            mask: self.mask.clone(),
+            rows: self.rows.clone(),
+            excluded,
+            allowed,
+            exclude_worked: self.exclude_worked,
+        }
+    }
+
+    /// Every allowed creator, ascending: the mask's rows (or all) with the exclusions skipped by
+    /// a merge, never a test of every creator of the catalogue.
+    pub fn for_each_allowed(&self, mut f: impl FnMut(u32)) {
+        let mut ex = self.excluded.iter().copied().peekable();
+        let mut visit = |i: u32| {
+            while ex.next_if(|&e| e < i).is_some() {}
+            if ex.peek() != Some(&i) {
+                f(i);
+            }
+        };
+        match &self.rows {
+            Some(rows) => rows.iter().copied().for_each(&mut visit),
+            None => (0..self.n as u32).for_each(&mut visit),
+        }
     }
 
     fn mask_allows(&self, i: u32) -> bool {
@@ -286,6 +332,19 @@ mod tests {
         let h = g.excluding([0, 4]);
         assert_eq!(h.allowed(), 1);
         assert!(!Filter::all(3).excluding([5]).allows(5) && Filter::all(3).excluding([5]).allowed() == 3);
+    }
+
+    #[test]
+    fn the_allowed_walk_is_the_allows_test_in_order() {
+        let mask: Vec<bool> = (0..50).map(|i| i % 3 != 0).collect();
+        for f in [Filter::from_mask(mask), Filter::all(40)] {
+            let g = f.excluding([1, 2, 3, 30, 31, 39, 49, 70]);
+            let mut walked = Vec::new();
+            g.for_each_allowed(|i| walked.push(i));
+            let tested: Vec<u32> = (0..60).filter(|&i| g.allows(i)).collect();
+            assert_eq!(walked, tested);
+            assert_eq!(walked.len(), g.allowed());
+        }
     }
 
     #[test]

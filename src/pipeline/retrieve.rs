@@ -41,6 +41,16 @@ impl Retriever<'_> {
         ExactIndex::new(self.vectors, self.dim)
     }
 
+    /// Exact top `k` over the creators `filter` allows, visiting only those.
+    fn scan_allowed(&self, query: &[f32], k: usize, filter: &Filter) -> Vec<Hit> {
+        let (d, mut top) = (self.dim, TopK::new(k));
+        filter.for_each_allowed(|i| {
+            let v = &self.vectors[i as usize * d..(i as usize + 1) * d];
+            top.push(Hit { item: i, score: crate::linalg::dot(query, v) });
+        });
+        top.into_sorted()
+    }
+
     /// Top `k` of `query` among the creators `filter` allows, scored exactly. `ef` overrides the
     /// index's candidate list; `force_index` keeps the index path even where the exact scan would
     /// answer (to measure the index itself).
@@ -53,13 +63,8 @@ impl Retriever<'_> {
         force_index: bool,
     ) -> (Vec<Hit>, SearchPath) {
         let exact = self.exact();
-        let n = exact.len() as u32;
         let scan = || {
-            if filter.is_all() {
-                exact.search(query, k, None)
-            } else {
-                exact.search_among(query, k, (0..n).filter(|&i| filter.allows(i)))
-            }
+            if filter.is_all() { exact.search(query, k, None) } else { self.scan_allowed(query, k, filter) }
         };
         let Some(index) = self.index else { return (scan(), SearchPath::Exact) };
         if !force_index && !filter.is_all() && filter.allowed() < self.exact_below {

@@ -136,8 +136,12 @@ pub fn who(brand_id: &Option<String>, brief: &Option<Brief>) -> Result<Who, ApiE
     match (brand_id, brief) {
         (Some(b), None) => Ok(Who::Brand(b.clone())),
         (None, Some(b)) => Ok(Who::Brief(b.clone())),
-        (Some(_), Some(_)) => Err(ApiError::unprocessable("brand_id", "brand_id and brief exclude each other: give one")),
-        (None, None) => Err(ApiError::unprocessable("brand_id", "brand_id (a trained brand) or brief (a new one) is required")),
+        (Some(_), Some(_)) => {
+            Err(ApiError::unprocessable("brand_id", "brand_id and brief exclude each other: give one"))
+        }
+        (None, None) => {
+            Err(ApiError::unprocessable("brand_id", "brand_id (a trained brand) or brief (a new one) is required"))
+        }
     }
 }
 
@@ -276,8 +280,8 @@ mod tests {
 
     #[test]
     fn parse_names_the_field_of_a_type_error_and_of_an_unknown_field() {
-        let e = parse::<BatchRequest>(br#"{"queries": [{"brand_id": "b1"}, {"brand_id": "b2", "k": "ten"}]}"#)
-            .unwrap_err();
+        let e =
+            parse::<BatchRequest>(br#"{"queries": [{"brand_id": "b1"}, {"brand_id": "b2", "k": "ten"}]}"#).unwrap_err();
         assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(e.field.as_deref(), Some("queries[1].k"), "{e:?}");
         let e = parse::<RecommendRequest>(br#"{"brand_id": "b1", "filters": {"platfrom": ["douyin"]}}"#).unwrap_err();
@@ -292,7 +296,8 @@ mod tests {
         assert_eq!(e.status, StatusCode::BAD_REQUEST, "{e:?}");
         let e = parse::<RecommendRequest>(b"  ").unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
-        let e = parse::<BatchRequest>(br#"{"queries": [{"brand_id": "b1", "filters": {"tier": "micro"}}]}"#).unwrap_err();
+        let e =
+            parse::<BatchRequest>(br#"{"queries": [{"brand_id": "b1", "filters": {"tier": "micro"}}]}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("queries[0].filters.tier"), "{e:?}");
         let e = parse::<SimilarRequest>(br#"{"k": 3}"#).unwrap_err();
         assert_eq!(e.field.as_deref(), Some("influencer_id"), "{e:?}");

@@ -1,5 +1,5 @@
 //! `GET /openapi.json`: the API described in OpenAPI 3.1, kept beside the types it describes
-//! (a test checks that every route of the router is here and every path here is routed).
+//! (the server's tests check that every route is described here and every path here is routed).
 
 use serde_json::{Value, json};
 

@@ -18,7 +18,37 @@ use super::api::{self, ApiError, GrowthOut, ScoredOut};
 use super::state::{AppState, Serving};
 
 type St = State<Arc<AppState>>;
-type Answer = Result<axum::Json<Value>, ApiError>;
+type Answer = Result<Response, ApiError>;
+
+/// An answer with the ID of the model that gave it first (serialised straight from the typed
+/// answer, so an `f32` prints as the `f32` it is).
+#[derive(serde::Serialize)]
+struct Served<T: serde::Serialize> {
+    model_id: String,
+    #[serde(flatten)]
+    body: T,
+}
+
+fn served<T: serde::Serialize>(s: &Serving, body: T) -> Served<T> {
+    Served { model_id: s.engine.model_id().to_string(), body }
+}
+
+fn ok<T: serde::Serialize>(body: T) -> Response {
+    axum::Json(body).into_response()
+}
+
+/// One answer of a batch: the answer, or the error with its status.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum BatchItem {
+    Answered(Served<crate::pipeline::Answer>),
+    Failed {
+        error: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        field: Option<String>,
+        status: u16,
+    },
+}
 
 pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.config.max_body;
@@ -34,7 +64,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/score", post(score))
         .route("/v1/growth", post(growth))
         .route("/admin/reload", post(reload))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "no such route; GET /openapi.json lists them", None) })
+        .fallback(|| async {
+            ApiError::new(StatusCode::NOT_FOUND, "no such route; GET /openapi.json lists them", None)
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "this route does not take that method", None)
         })
@@ -61,11 +93,10 @@ async fn compute<T: Send + 'static>(
     f: impl FnOnce(&Serving) -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     let serving = st.serving().ok_or_else(|| ApiError::unavailable("no model is loaded yet"))?;
-    let slot = st
-        .slots
-        .clone()
-        .try_acquire_owned()
-        .map_err(|_| ApiError::unavailable(format!("overloaded: {} requests in flight", st.config.max_in_flight)))?;
+    let slot =
+        st.slots.clone().try_acquire_owned().map_err(|_| {
+            ApiError::unavailable(format!("overloaded: {} requests in flight", st.config.max_in_flight))
+        })?;
     let task = tokio::task::spawn_blocking(move || {
         let _slot = slot;
         super::failpoint_sleep("serve-slow-request");
@@ -99,7 +130,7 @@ async fn model(State(st): St) -> Answer {
     let s = st.serving().ok_or_else(|| ApiError::unavailable("no model is loaded yet"))?;
     let e = &s.engine;
     let m = e.manifest();
-    Ok(axum::Json(json!({
+    Ok(ok(json!({
         "model_id": e.model_id(),
         "model_dir": st.model_dir().display().to_string(),
         "ranker": e.ranker_name(),
@@ -118,56 +149,52 @@ async fn model(State(st): St) -> Answer {
 }
 
 /// One recommendation query, answered on the serving model.
-fn answer(s: &Serving, q: &api::RecommendRequest) -> Result<Value, ApiError> {
+fn answer(s: &Serving, q: &api::RecommendRequest) -> Result<Served<crate::pipeline::Answer>, ApiError> {
     let who = api::who(&q.brand_id, &q.brief)?;
     api::check_k("k", q.k)?;
-    let a = s.engine.recommend(&who, q.k, &q.filters)?;
-    let mut v = serde_json::to_value(&a).expect("an answer");
-    v["model_id"] = s.engine.model_id().into();
-    Ok(v)
+    Ok(served(s, s.engine.recommend(&who, q.k, &q.filters)?))
 }
 
 async fn recommend(State(st): St, body: Bytes) -> Answer {
     let q: api::RecommendRequest = api::parse(&body)?;
-    compute(&st, move |s| answer(s, &q)).await.map(axum::Json)
+    compute(&st, move |s| answer(s, &q).map(ok)).await
 }
 
 async fn recommend_batch(State(st): St, body: Bytes) -> Answer {
     let b: api::BatchRequest = api::parse(&body)?;
     if b.queries.is_empty() || b.queries.len() > super::MAX_BATCH {
         let n = b.queries.len();
-        return Err(ApiError::unprocessable("queries", format!("queries must hold 1 to {} queries, got {n}", super::MAX_BATCH)));
+        return Err(ApiError::unprocessable(
+            "queries",
+            format!("queries must hold 1 to {} queries, got {n}", super::MAX_BATCH),
+        ));
     }
     compute(&st, move |s| {
-        let answers: Vec<Value> = b
+        let answers: Vec<BatchItem> = b
             .queries
             .par_iter()
             .map(|q| match answer(s, q) {
-                Ok(v) => v,
-                Err(e) => {
-                    let mut v = e.body();
-                    v["status"] = e.status.as_u16().into();
-                    v
-                }
+                Ok(a) => BatchItem::Answered(a),
+                Err(e) => BatchItem::Failed { error: e.error, field: e.field, status: e.status.as_u16() },
             })
             .collect();
-        Ok(json!({"model_id": s.engine.model_id(), "answers": answers}))
+        Ok(ok(served(s, json_map("answers", answers))))
     })
     .await
-    .map(axum::Json)
+}
+
+/// `{"NAME": value}` as a serialisable map of one entry.
+fn json_map<T: serde::Serialize>(name: &'static str, value: T) -> std::collections::BTreeMap<&'static str, T> {
+    std::collections::BTreeMap::from([(name, value)])
 }
 
 async fn similar(State(st): St, body: Bytes) -> Answer {
     let q: api::SimilarRequest = api::parse(&body)?;
     compute(&st, move |s| {
         api::check_k("k", q.k)?;
-        let a = s.engine.similar(&q.influencer_id, q.k, &q.filters)?;
-        let mut v = serde_json::to_value(&a).expect("an answer");
-        v["model_id"] = s.engine.model_id().into();
-        Ok(v)
+        Ok(ok(served(s, s.engine.similar(&q.influencer_id, q.k, &q.filters)?)))
     })
     .await
-    .map(axum::Json)
 }
 
 async fn score(State(st): St, body: Bytes) -> Answer {
@@ -210,10 +237,9 @@ async fn score(State(st): St, body: Bytes) -> Answer {
             o.reason = Some(row.reason);
             o.status = row.status;
         }
-        Ok(json!({"model_id": s.engine.model_id(), "results": out}))
+        Ok(ok(served(s, json_map("results", out))))
     })
     .await
-    .map(axum::Json)
 }
 
 async fn growth(State(st): St, body: Bytes) -> Answer {
@@ -244,17 +270,18 @@ async fn growth(State(st): St, body: Bytes) -> Answer {
                     expected_growth: None,
                     suspicious_growth: None,
                     reason: None,
-                    status: format!(
-                        "not scored: {}",
-                        g.unscored.get(id).map_or("not in the data", String::as_str)
-                    ),
+                    status: format!("not scored: {}", g.unscored.get(id).map_or("not in the data", String::as_str)),
                 },
             })
             .collect();
-        Ok(json!({"model_id": s.engine.model_id(), "as_of": g.as_of, "results": results}))
+        #[derive(serde::Serialize)]
+        struct Growth<'a> {
+            as_of: &'a str,
+            results: Vec<GrowthOut>,
+        }
+        Ok(ok(served(s, Growth { as_of: &g.as_of, results })))
     })
     .await
-    .map(axum::Json)
 }
 
 /// The bearer token, compared in constant time; without a configured token admin is disabled.
@@ -266,7 +293,8 @@ fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
             None,
         ));
     };
-    let given = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     let Some(given) = given else {
         return Err(ApiError::new(StatusCode::UNAUTHORIZED, "admin routes need Authorization: Bearer <token>", None));
     };
@@ -276,9 +304,10 @@ fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
 
 async fn reload(State(st): St, headers: HeaderMap, body: Bytes) -> Answer {
     authorize(&st, &headers)?;
-    let q: api::ReloadRequest = if body.iter().all(u8::is_ascii_whitespace) { Default::default() } else { api::parse(&body)? };
+    let q: api::ReloadRequest =
+        if body.iter().all(u8::is_ascii_whitespace) { Default::default() } else { api::parse(&body)? };
     match st.try_reload(q.model, "admin").await {
-        Ok(r) => Ok(axum::Json(serde_json::to_value(r).expect("a reload"))),
+        Ok(r) => Ok(ok(r)),
         Err(None) => Err(ApiError::new(StatusCode::CONFLICT, "a reload is already running", None)),
         Err(Some(e)) => Err(ApiError::unprocessable(
             "model",

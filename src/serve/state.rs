@@ -142,15 +142,17 @@ impl AppState {
         let dir = dir.unwrap_or_else(|| self.model_dir());
         let (data, candidates) = (self.data(), self.config.candidates);
         let target = dir.clone();
-        let loaded =
-            tokio::task::spawn_blocking(move || Serving::load(&target, data.as_deref(), candidates)).await.map_err(
-                |e| anyhow::anyhow!("the load panicked: {e}"),
-            );
+        let loaded = tokio::task::spawn_blocking(move || Serving::load(&target, data.as_deref(), candidates))
+            .await
+            .map_err(|e| anyhow::anyhow!("the load panicked: {e}"));
         let new = match loaded.and_then(|r| r) {
             Ok(s) => s,
             Err(e) => {
                 self.metrics.reloaded(false);
-                eprintln!("kolrec serve: {why} reload of {} refused, the old model keeps serving: {e:#}", dir.display());
+                eprintln!(
+                    "kolrec serve: {why} reload of {} refused, the old model keeps serving: {e:#}",
+                    dir.display()
+                );
                 return Err(Some(e));
             }
         };

@@ -164,7 +164,8 @@ fn every_route_answers_as_specified() {
     assert!(m["trained_at"].as_str().unwrap().ends_with('Z'), "{m}");
 
     // Recommend answers exactly what the command line answers, on the same engine.
-    let (st, a) = srv.post("/v1/recommend", json!({"brand_id": "b000001", "k": 5, "filters": {"platform": ["douyin"]}}));
+    let (st, a) =
+        srv.post("/v1/recommend", json!({"brand_id": "b000001", "k": 5, "filters": {"platform": ["douyin"]}}));
     assert_eq!(st, 200, "{a}");
     assert_eq!(a["model_id"], id);
     let results = a["results"].as_array().unwrap();
@@ -175,15 +176,16 @@ fn every_route_answers_as_specified() {
         assert!(r["score"].is_number() && r["predicted_cpm"].is_number() && r["predicted_ctr"].is_number(), "{r}");
         assert!(r["reason"].as_str().unwrap().starts_with("ranked by:"), "{r}");
     }
-    let o = kolrec(&[
-        "recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--platform", "douyin", "--json",
-    ]);
+    let o =
+        kolrec(&["recommend", "--model", s(model), "--brand", "b000001", "-k", "5", "--platform", "douyin", "--json"]);
     let cli: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    let ids = |v: &Value| v["results"].as_array().unwrap().iter().map(|r| r["influencer_id"].clone()).collect::<Vec<_>>();
+    let ids =
+        |v: &Value| v["results"].as_array().unwrap().iter().map(|r| r["influencer_id"].clone()).collect::<Vec<_>>();
     assert_eq!(ids(&a), ids(&cli));
 
     // A brief (a new brand), with k defaulting to 20.
-    let brief = json!({"category": "beauty", "country": "CN", "female_share": 0.7, "ages": [0.05, 0.4, 0.35, 0.15, 0.05]});
+    let brief =
+        json!({"category": "beauty", "country": "CN", "female_share": 0.7, "ages": [0.05, 0.4, 0.35, 0.15, 0.05]});
     let (st, a) = srv.post("/v1/recommend", json!({"brief": brief}));
     assert_eq!(st, 200, "{a}");
     assert_eq!(a["results"].as_array().unwrap().len(), 20);
@@ -250,8 +252,32 @@ fn every_route_answers_as_specified() {
     let (st, spec) = srv.get("/openapi.json");
     assert_eq!(st, 200);
     let spec: Value = serde_json::from_str(&spec).unwrap();
-    for p in ["/livez", "/readyz", "/metrics", "/v1/model", "/v1/recommend", "/v1/recommend/batch", "/v1/similar", "/v1/score", "/v1/growth", "/admin/reload"] {
+    for p in [
+        "/livez",
+        "/readyz",
+        "/metrics",
+        "/v1/model",
+        "/v1/recommend",
+        "/v1/recommend/batch",
+        "/v1/similar",
+        "/v1/score",
+        "/v1/growth",
+        "/admin/reload",
+    ] {
         assert!(spec["paths"][p].is_object(), "openapi.json lacks {p}");
+    }
+    for (path, methods) in spec["paths"].as_object().unwrap() {
+        for method in methods.as_object().unwrap().keys() {
+            let (st, body) = match method.as_str() {
+                "get" => srv.get(path),
+                "post" => {
+                    let (st, _, b) = srv.post_raw(path, "{}", None);
+                    (st, b)
+                }
+                m => panic!("{path}: unexpected method {m}"),
+            };
+            assert!(!(st == 404 && body.contains("no such route")) && st != 405, "{method} {path} is not routed: {st}");
+        }
     }
 }
 
@@ -297,15 +323,18 @@ fn bad_input_gets_its_status_and_a_message_naming_the_field() {
     assert_eq!(q(json!({"brand_id": "b000001", "filters": {"exclude": ["nobody"]}})).0, 422);
     assert_eq!(error_of(srv.post("/v1/similar", json!({"influencer_id": "nobody"}))), (404, some("influencer_id")));
     assert_eq!(error_of(srv.post("/v1/similar", json!({"k": 3}))), (422, some("influencer_id")));
+    assert_eq!(error_of(srv.post("/v1/recommend/batch", json!({"queries": []}))), (422, some("queries")));
     assert_eq!(
-        error_of(srv.post("/v1/recommend/batch", json!({"queries": []}))),
-        (422, some("queries"))
-    );
-    assert_eq!(
-        error_of(srv.post("/v1/recommend/batch", json!({"queries": [{"brand_id": "b000001"}, {"brand_id": "b000002", "k": true}]}))),
+        error_of(srv.post(
+            "/v1/recommend/batch",
+            json!({"queries": [{"brand_id": "b000001"}, {"brand_id": "b000002", "k": true}]})
+        )),
         (422, some("queries[1].k"))
     );
-    assert_eq!(error_of(srv.post("/v1/score", json!({"brand_id": "b000001", "influencers": []}))), (422, some("influencers")));
+    assert_eq!(
+        error_of(srv.post("/v1/score", json!({"brand_id": "b000001", "influencers": []}))),
+        (422, some("influencers"))
+    );
     assert_eq!(
         error_of(srv.post("/v1/score", json!({"brand_id": "b000001", "influencers": [{"influencer_id": {"a": 1}}]}))),
         (422, some("influencers[0].influencer_id"))
@@ -361,7 +390,8 @@ fn a_reload_swaps_the_model_under_load_without_a_failed_request() {
                     let mut seen = Vec::new();
                     let mut n = 0;
                     while !stop.load(std::sync::atomic::Ordering::SeqCst) || n < 20 {
-                        let (st, a) = srv.post("/v1/recommend", json!({"brand_id": format!("b{:06}", (w + n) % 40), "k": 5}));
+                        let (st, a) =
+                            srv.post("/v1/recommend", json!({"brand_id": format!("b{:06}", (w + n) % 40), "k": 5}));
                         assert_eq!(st, 200, "{a}");
                         seen.push(a["model_id"].as_str().unwrap().to_string());
                         n += 1;
@@ -420,7 +450,11 @@ fn sigterm_turns_readiness_off_then_exits_zero() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(srv.get("/readyz").0, 503, "draining");
     assert_eq!(srv.get("/livez").0, 200);
-    assert_eq!(srv.post("/v1/recommend", json!({"brand_id": "b000001", "k": 3})).0, 200, "still answering while draining");
+    assert_eq!(
+        srv.post("/v1/recommend", json!({"brand_id": "b000001", "k": 3})).0,
+        200,
+        "still answering while draining"
+    );
     assert_eq!(srv.wait_exit(Duration::from_secs(30)), Some(0));
 }
 
