@@ -178,5 +178,9 @@ pub fn run(out: &Path, data: Option<&Path>) -> Result<()> {
     println!("  manifest      {}", model.join(model_dir::MANIFEST_FILE).display());
     println!("  evaluation    {}", model.join(model_dir::EVAL_FILE).display());
     println!("  export        {}", summary.partition.display());
+    println!();
+    println!("serve it over HTTP (README, step 8):");
+    println!("  kolrec serve --model {} --data {}", model.display(), data_dir.display());
+    println!("  curl -s localhost:8080/v1/recommend -d '{{\"brand_id\": \"b000001\", \"k\": 5}}'");
     Ok(())
 }

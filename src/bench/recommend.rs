@@ -54,7 +54,11 @@ pub fn run(b: &RecommendBench) -> Result<()> {
     );
     let platform = learned.catalog().influencers.platform.values.first().cloned().unwrap_or_default();
     let filtered = FilterSpec { platforms: vec![platform.clone()], exclude_worked: true, ..Default::default() };
-    for (label, spec) in [("no filter", FilterSpec::default()), ("platform + exclude worked", filtered)] {
+    let (common, tier) = common_platform_and_tier(&learned);
+    let typical = FilterSpec { platforms: vec![common], tiers: vec![tier], ..Default::default() };
+    for (label, spec) in
+        [("no filter", FilterSpec::default()), ("platform + exclude worked", filtered), ("platform + tier", typical)]
+    {
         // Warm both once so that page faults of the first queries are not in either figure.
         measure(&learned, &brands[..brands.len().min(20)], b.k, &spec)?;
         measure(&stage1, &brands[..brands.len().min(20)], b.k, &spec)?;
@@ -88,4 +92,20 @@ pub fn run(b: &RecommendBench) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The most common platform and tier among micro and mid creators (a typical brief's filter).
+pub fn common_platform_and_tier(engine: &Engine) -> (String, kolrec::tier::Tier) {
+    use kolrec::tier::Tier;
+    let c = &engine.catalog().influencers;
+    let mut counts = std::collections::HashMap::<(&str, Tier), usize>::new();
+    for i in 0..c.id.len() {
+        *counts.entry((c.platform.get(i), Tier::of(c.followers[i]))).or_default() += 1;
+    }
+    let best = counts
+        .iter()
+        .filter(|((_, t), _)| matches!(t, Tier::Micro | Tier::Mid))
+        .max_by_key(|(key, n)| (**n, key.0))
+        .map(|((p, t), _)| (p.to_string(), *t));
+    best.unwrap_or_else(|| (String::new(), Tier::Micro))
 }

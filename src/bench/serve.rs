@@ -4,8 +4,9 @@
 //! The generator is open-loop with latency correction: request `i` is due at `t0 + i / rate`
 //! whatever happened before, and its latency runs from that due time to the last byte of the
 //! answer, so a stalled server is charged for every request it delayed (no coordinated
-//! omission). Each request is its own task over a shared keep-alive connection pool (hyper's
-//! client); bodies vary (a different brand per request).
+//! omission). A dedicated thread paces the requests; each is a task on a one-thread runtime
+//! over a shared keep-alive connection pool (hyper's client, `TCP_NODELAY`); bodies vary (a
+//! different brand per request).
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -19,10 +20,10 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use serde_json::{Value, json};
+use tokio::runtime::Runtime;
 
 use kolrec::engine::{Engine, OpenOptions};
 use kolrec::pipeline::{FilterSpec, Who};
-use kolrec::tier::Tier;
 
 pub struct ServeBench<'a> {
     pub model: &'a Path,
@@ -120,31 +121,37 @@ async fn send(http: &Http, url: &str, body: String, token: Option<&str>) -> Resu
     Ok((status, resp.into_body().collect().await?.to_bytes()))
 }
 
-/// Open-loop load: `rate` requests/s for `seconds`, bodies from `body(i)`.
-async fn load(http: &Http, url: &str, rate: f64, seconds: f64, body: &(dyn Fn(usize) -> String + Sync)) -> Run {
+/// Open-loop load: `rate` requests/s for `seconds`, bodies from `body(i)`. This thread paces
+/// the requests with the OS's sleep (tens of microseconds late at most, where tokio's timer
+/// wheel rounds to a millisecond) and hands each to the runtime at its due time.
+fn load(rt: &Runtime, http: &Http, url: &str, rate: f64, seconds: f64, body: &dyn Fn(usize) -> String) -> Run {
     let n = (rate * seconds).round() as usize;
-    let t0 = tokio::time::Instant::now() + Duration::from_millis(20);
+    let bodies: Vec<String> = (0..n).map(body).collect();
+    let t0 = Instant::now() + Duration::from_millis(20);
     let mut tasks = Vec::with_capacity(n);
-    for i in 0..n {
+    for (i, b) in bodies.into_iter().enumerate() {
         let due = t0 + Duration::from_secs_f64(i as f64 / rate);
-        let (http, url, b) = (http.clone(), url.to_string(), body(i));
-        tasks.push(tokio::spawn(async move {
-            tokio::time::sleep_until(due).await;
+        if let Some(wait) = due.checked_duration_since(Instant::now()) {
+            std::thread::sleep(wait);
+        }
+        let (http, url) = (http.clone(), url.to_string());
+        tasks.push(rt.spawn(async move {
             let r = send(&http, &url, b, None).await;
-            let ms = due.elapsed().as_secs_f64() * 1e3;
-            (r.map(|(s, _)| s).unwrap_or(0), ms)
+            (r.map(|(s, _)| s).unwrap_or(0), due.elapsed().as_secs_f64() * 1e3)
         }));
     }
     let mut run = Run { ms: Vec::with_capacity(n), failed: 0, statuses: Default::default(), seconds };
-    for t in tasks {
-        let (status, ms) = t.await.unwrap_or((0, f64::NAN));
-        *run.statuses.entry(status).or_default() += 1;
-        if status == 200 {
-            run.ms.push(ms);
-        } else {
-            run.failed += 1;
+    rt.block_on(async {
+        for t in tasks {
+            let (status, ms) = t.await.unwrap_or((0, f64::NAN));
+            *run.statuses.entry(status).or_default() += 1;
+            if status == 200 {
+                run.ms.push(ms);
+            } else {
+                run.failed += 1;
+            }
         }
-    }
+    });
     run.ms.sort_by(f64::total_cmp);
     run
 }
@@ -169,7 +176,7 @@ pub fn run(b: &ServeBench) -> Result<()> {
     engine.set_candidates(b.candidates);
     let open_s = t0.elapsed().as_secs_f64();
     let brands: Vec<String> = engine.model().brand_ids.clone();
-    let (platform, tier) = common_platform_and_tier(&engine);
+    let (platform, tier) = super::recommend::common_platform_and_tier(&engine);
     let filters = json!({"platform": [platform], "tier": [tier.as_str()]});
     let spec = FilterSpec { platforms: vec![platform.clone()], tiers: vec![tier], ..Default::default() };
     let allowed = engine.compile(&spec)?.allowed();
@@ -222,95 +229,82 @@ pub fn run(b: &ServeBench) -> Result<()> {
     let server = start_server(b.model, &token, b.candidates)?;
     let pid = server.child.id();
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
-    rt.block_on(async {
-        let http: Http = Client::builder(TokioExecutor::new()).pool_max_idle_per_host(512).build_http();
-        let t = Instant::now();
-        loop {
-            let ready = http.get(format!("{}/readyz", server.base).parse()?).await.map(|r| r.status().as_u16());
-            if ready.ok() == Some(200) {
-                break;
-            }
-            if t.elapsed() > Duration::from_secs(600) {
-                bail!("the server was not ready within 10 minutes");
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+    let http: Http = {
+        let _in = rt.enter();
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        Client::builder(TokioExecutor::new()).pool_max_idle_per_host(512).build(connector)
+    };
+    let t = Instant::now();
+    loop {
+        let ready = rt.block_on(http.get(format!("{}/readyz", server.base).parse()?)).map(|r| r.status().as_u16());
+        if ready.ok() == Some(200) {
+            break;
         }
-        let (_, one_model) = memory(pid);
-        println!(
-            "  server ready in {:.1}s; resident memory with one model loaded: {}",
-            t.elapsed().as_secs_f64(),
-            kolrec::fsutil::human_bytes(one_model)
-        );
-        let url = format!("{}/v1/recommend", server.base);
-        let none = json!({});
-        let unfiltered = |i: usize| brand_query(&brands, i, &none);
-        let filtered = |i: usize| brand_query(&brands, i, &filters);
-        // Warm-up: page in the index and the trees.
-        load(&http, &url, 100.0, 2.0, &unfiltered).await;
-        println!("{HEADER}");
-        let r = load(&http, &url, b.rate, b.seconds, &unfiltered).await;
-        println!("{}", r.line("recommend, no filter, k 20", b.rate));
-        let r = load(&http, &url, b.filtered_rate, b.seconds, &filtered).await;
-        println!("{}", r.line("recommend, platform + tier, k 20", b.filtered_rate));
-        let mut held = None;
-        for &rate in &b.ramp {
-            let r = load(&http, &url, rate, b.seconds, &unfiltered).await;
-            println!("{}", r.line("ramp: no filter", rate));
-            if r.failed > 0 || r.pct(0.99) > 50.0 {
-                break;
-            }
-            held = Some(rate);
+        if t.elapsed() > Duration::from_secs(600) {
+            bail!("the server was not ready within 10 minutes");
         }
-        match held {
-            Some(r) => println!("  highest rate held with p99 <= 50 ms and no failure: {r:.0}/s"),
-            None => println!("  no rate of the ramp held p99 <= 50 ms"),
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (_, one_model) = memory(pid);
+    println!(
+        "  server ready in {:.1}s; resident memory with one model loaded: {}",
+        t.elapsed().as_secs_f64(),
+        kolrec::fsutil::human_bytes(one_model)
+    );
+    let url = format!("{}/v1/recommend", server.base);
+    let none = json!({});
+    let unfiltered = |i: usize| brand_query(&brands, i, &none);
+    let filtered = |i: usize| brand_query(&brands, i, &filters);
+    // Warm-up: page in the index and the trees.
+    load(&rt, &http, &url, 100.0, 2.0, &unfiltered);
+    println!("{HEADER}");
+    let r = load(&rt, &http, &url, b.rate, b.seconds, &unfiltered);
+    println!("{}", r.line("recommend, no filter, k 20", b.rate));
+    let r = load(&rt, &http, &url, b.filtered_rate, b.seconds, &filtered);
+    println!("{}", r.line("recommend, platform + tier, k 20", b.filtered_rate));
+    let mut held = None;
+    for &rate in &b.ramp {
+        let r = load(&rt, &http, &url, rate, b.seconds, &unfiltered);
+        println!("{}", r.line("ramp: no filter", rate));
+        if r.failed > 0 || r.pct(0.99) > 50.0 {
+            break;
         }
+        held = Some(rate);
+    }
+    match held {
+        Some(r) => println!("  highest rate held with p99 <= 50 ms and no failure: {r:.0}/s"),
+        None => println!("  no rate of the ramp held p99 <= 50 ms"),
+    }
 
-        // A reload of the same directory (a full load and verification) during fixed-rate load.
-        let reload_url = format!("{}/admin/reload", server.base);
-        let (http2, secret2) = (http.clone(), secret.clone());
-        let reload = tokio::spawn(async move {
-            tokio::time::sleep(Duration::from_secs(2)).await;
-            let t = Instant::now();
-            let r = send(&http2, &reload_url, "{}".into(), Some(&secret2)).await;
-            (r.map(|(s, body)| (s, String::from_utf8_lossy(&body).into_owned())), t.elapsed().as_secs_f64())
-        });
-        let secs = b.seconds.max(4.0) + 2.0;
-        let (peak_before, _) = memory(pid);
-        let r = load(&http, &url, b.filtered_rate, secs, &unfiltered).await;
-        let (reloaded, reload_s) = reload.await?;
-        let (status, body) = reloaded?;
-        ensure!(status == 200, "the reload failed: {status} {body}");
-        let (peak, _) = memory(pid);
-        println!("{}", r.line("reload during load, no filter", b.filtered_rate));
-        println!(
-            "  reload: {reload_s:.1}s to load, verify and swap; {} failed of {} requests; peak memory {} = {:.2}x one loaded model ({} before the reload)",
-            r.failed,
-            r.ms.len() + r.failed,
-            kolrec::fsutil::human_bytes(peak),
-            peak as f64 / one_model.max(1) as f64,
-            kolrec::fsutil::human_bytes(peak_before)
-        );
-        if r.statuses.keys().any(|&s| s != 200) {
-            println!("  statuses during the reload run: {:?}", r.statuses);
-        }
-        Ok(())
-    })?;
+    // A reload of the same directory (a full load and verification) during fixed-rate load.
+    let reload_url = format!("{}/admin/reload", server.base);
+    let (http2, secret2) = (http.clone(), secret.clone());
+    let reload = rt.spawn(async move {
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let t = Instant::now();
+        let r = send(&http2, &reload_url, "{}".into(), Some(&secret2)).await;
+        (r.map(|(s, body)| (s, String::from_utf8_lossy(&body).into_owned())), t.elapsed().as_secs_f64())
+    });
+    let secs = b.seconds.max(4.0) + 2.0;
+    let (peak_before, _) = memory(pid);
+    let r = load(&rt, &http, &url, b.filtered_rate, secs, &unfiltered);
+    let (reloaded, reload_s) = rt.block_on(reload)?;
+    let (status, body) = reloaded?;
+    ensure!(status == 200, "the reload failed: {status} {body}");
+    let (peak, _) = memory(pid);
+    println!("{}", r.line("reload during load, no filter", b.filtered_rate));
+    println!(
+        "  reload: {reload_s:.1}s to load, verify and swap; {} failed of {} requests; peak memory {} = {:.2}x one loaded model ({} before the reload)",
+        r.failed,
+        r.ms.len() + r.failed,
+        kolrec::fsutil::human_bytes(peak),
+        peak as f64 / one_model.max(1) as f64,
+        kolrec::fsutil::human_bytes(peak_before)
+    );
+    if r.statuses.keys().any(|&s| s != 200) {
+        println!("  statuses during the reload run: {:?}", r.statuses);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
-}
-
-/// The most common platform, and its most common tier among micro and mid (a typical brief).
-fn common_platform_and_tier(engine: &Engine) -> (String, Tier) {
-    let c = &engine.catalog().influencers;
-    let mut counts = std::collections::HashMap::<(&str, Tier), usize>::new();
-    for i in 0..c.id.len() {
-        *counts.entry((c.platform.get(i), Tier::of(c.followers[i]))).or_default() += 1;
-    }
-    let best = counts
-        .iter()
-        .filter(|((_, t), _)| matches!(t, Tier::Micro | Tier::Mid))
-        .max_by_key(|(key, n)| (**n, key.0))
-        .map(|((p, t), _)| (p.to_string(), *t));
-    best.unwrap_or_else(|| (String::new(), Tier::Micro))
 }

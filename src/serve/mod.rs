@@ -178,6 +178,10 @@ async fn serve(config: ServeConfig, on_listen: impl FnOnce(SocketAddr)) -> Resul
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let drain = state.clone();
     let server = tokio::spawn(async move {
+        // Answers are small and latency-bound: no Nagle delay on them.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 tokio::select! {
