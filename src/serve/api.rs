@@ -77,6 +77,25 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// A request body as bytes, its failures (over `--max-body`: 413) as [`ApiError`]s like any other.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Body, ApiError> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(b) => Ok(Body(b)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the request body is over the server's limit (--max-body)",
+                None,
+            )),
+            Err(e) => Err(ApiError::new(e.status(), format!("cannot read the request body: {}", e.body_text()), None)),
+        }
+    }
+}
+
 /// Parse a JSON body into `T`, naming the field of a type error or unknown field by its path
 /// (`queries[2].filters.max_price`). Malformed JSON is 400, a wrong shape 422.
 pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -14,7 +13,7 @@ use axum::routing::{get, post};
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use super::api::{self, ApiError, GrowthOut, ScoredOut};
+use super::api::{self, ApiError, Body, GrowthOut, ScoredOut};
 use super::state::{AppState, Serving};
 
 type St = State<Arc<AppState>>;
@@ -155,12 +154,12 @@ fn answer(s: &Serving, q: &api::RecommendRequest) -> Result<Served<crate::pipeli
     Ok(served(s, s.engine.recommend(&who, q.k, &q.filters)?))
 }
 
-async fn recommend(State(st): St, body: Bytes) -> Answer {
+async fn recommend(State(st): St, Body(body): Body) -> Answer {
     let q: api::RecommendRequest = api::parse(&body)?;
     compute(&st, move |s| answer(s, &q).map(ok)).await
 }
 
-async fn recommend_batch(State(st): St, body: Bytes) -> Answer {
+async fn recommend_batch(State(st): St, Body(body): Body) -> Answer {
     let b: api::BatchRequest = api::parse(&body)?;
     if b.queries.is_empty() || b.queries.len() > super::MAX_BATCH {
         let n = b.queries.len();
@@ -188,7 +187,7 @@ fn json_map<T: serde::Serialize>(name: &'static str, value: T) -> std::collectio
     std::collections::BTreeMap::from([(name, value)])
 }
 
-async fn similar(State(st): St, body: Bytes) -> Answer {
+async fn similar(State(st): St, Body(body): Body) -> Answer {
     let q: api::SimilarRequest = api::parse(&body)?;
     compute(&st, move |s| {
         api::check_k("k", q.k)?;
@@ -197,7 +196,7 @@ async fn similar(State(st): St, body: Bytes) -> Answer {
     .await
 }
 
-async fn score(State(st): St, body: Bytes) -> Answer {
+async fn score(State(st): St, Body(body): Body) -> Answer {
     let q: api::ScoreRequest = api::parse(&body)?;
     let who = api::who(&q.brand_id, &q.brief)?;
     let frame = api::rows_frame(&q.influencers)?;
@@ -242,7 +241,7 @@ async fn score(State(st): St, body: Bytes) -> Answer {
     .await
 }
 
-async fn growth(State(st): St, body: Bytes) -> Answer {
+async fn growth(State(st): St, Body(body): Body) -> Answer {
     let q: api::GrowthRequest = api::parse(&body)?;
     if q.influencer_ids.is_empty() {
         return Err(ApiError::unprocessable("influencer_ids", "influencer_ids is empty: give at least one"));
@@ -302,7 +301,7 @@ fn authorize(st: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     if same { Ok(()) } else { Err(ApiError::new(StatusCode::FORBIDDEN, "the admin token is wrong", None)) }
 }
 
-async fn reload(State(st): St, headers: HeaderMap, body: Bytes) -> Answer {
+async fn reload(State(st): St, headers: HeaderMap, Body(body): Body) -> Answer {
     authorize(&st, &headers)?;
     let q: api::ReloadRequest =
         if body.iter().all(u8::is_ascii_whitespace) { Default::default() } else { api::parse(&body)? };

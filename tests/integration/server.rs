@@ -347,6 +347,8 @@ fn bad_input_gets_its_status_and_a_message_naming_the_field() {
     let big = json!({"brand_id": "b000001", "filters": {"exclude": vec!["x".repeat(100); 100]}}).to_string();
     let (st, _, b) = srv.post_raw("/v1/recommend", &big, None);
     assert_eq!(st, 413, "{b}");
+    let v: Value = serde_json::from_str(&b).unwrap_or_else(|e| panic!("{e}: {b}"));
+    assert!(v["error"].as_str().unwrap().contains("over the server's limit"), "{b}");
     // No such route, wrong method.
     assert_eq!(srv.get("/v1/nothing").0, 404);
     assert_eq!(srv.get("/v1/recommend").0, 405);
