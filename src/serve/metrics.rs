@@ -66,7 +66,7 @@ impl Metrics {
         Metrics { registry, requests, latency, in_flight, model, reloads, model_swap: Mutex::new(()) }
     }
 
-    /// A request started; returns what `finished` needs.
+    /// A request started (`finished` ends it).
     pub fn started(&self) {
         self.in_flight.inc();
     }

@@ -175,6 +175,8 @@ async fn serve(config: ServeConfig, on_listen: impl FnOnce(SocketAddr)) -> Resul
     let state = Arc::new(state::AppState::new(config.clone()));
     let app = routes::router(state.clone());
     // Accept at once (/livez answers, /readyz says 503) while the data and the model load.
+    // SIGHUP's default is to end the process: take it over before anything can take time.
+    let hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     let drain = state.clone();
     let server = tokio::spawn(async move {
@@ -214,7 +216,7 @@ async fn serve(config: ServeConfig, on_listen: impl FnOnce(SocketAddr)) -> Resul
         let _ = server.await;
         return Err(e);
     }
-    tokio::spawn(reload_on_hangup(state.clone()));
+    tokio::spawn(reload_on_hangup(state.clone(), hangup));
     server.await.map_err(|e| std::io::Error::other(e.to_string()))??;
     eprintln!("kolrec serve: drained, exiting");
     Ok(())
@@ -251,9 +253,7 @@ async fn shutdown_signal() {
     }
 }
 
-async fn reload_on_hangup(state: Arc<state::AppState>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hup) = signal(SignalKind::hangup()) else { return };
+async fn reload_on_hangup(state: Arc<state::AppState>, mut hup: tokio::signal::unix::Signal) {
     while hup.recv().await.is_some() {
         // The outcome is logged and counted by `reload`; a failed one leaves the old model.
         let _ = state.reload(None, "sighup").await;
