@@ -58,6 +58,8 @@ pub enum ArtifactError {
     Truncated { path: PathBuf, expected: u64, found: u64 },
     #[error("{} is corrupt: checksum {computed:08x} does not match the stored {stored:08x}", path.display())]
     Checksum { path: PathBuf, stored: u32, computed: u32 },
+    #[error("{} is not the file the manifest records (checksum {found}, the manifest says {recorded}): it comes from another model or was changed after training; restore it or retrain", path.display())]
+    NotRecorded { path: PathBuf, found: String, recorded: String },
     #[error("cannot encode the model: {0}")]
     Encode(String),
     #[error("{} is corrupt: the payload does not decode ({reason})", path.display())]
@@ -80,6 +82,11 @@ pub fn to_bytes<T: Serialize>(kind: Kind, value: &T) -> Result<Vec<u8>, Artifact
 
 /// Decode an envelope, checking every header field before touching the payload.
 pub fn from_bytes<T: DeserializeOwned>(path: &Path, kind: Kind, bytes: &[u8]) -> Result<T, ArtifactError> {
+    decode(path, payload(path, kind, bytes)?)
+}
+
+/// The payload of an envelope whose header and payload checksum hold.
+fn payload<'a>(path: &Path, kind: Kind, bytes: &'a [u8]) -> Result<&'a [u8], ArtifactError> {
     let path = path.to_path_buf();
     if bytes.len() < 8 || bytes[..8] != MAGIC {
         return Err(ArtifactError::BadMagic { path });
@@ -110,6 +117,11 @@ pub fn from_bytes<T: DeserializeOwned>(path: &Path, kind: Kind, bytes: &[u8]) ->
     if stored != computed {
         return Err(ArtifactError::Checksum { path, stored, computed });
     }
+    Ok(payload)
+}
+
+fn decode<T: DeserializeOwned>(path: &Path, payload: &[u8]) -> Result<T, ArtifactError> {
+    let path = path.to_path_buf();
     let (value, used) = bincode::serde::decode_from_slice(payload, bincode::config::standard())
         .map_err(|e| ArtifactError::Decode { path: path.clone(), reason: e.to_string() })?;
     if used != payload.len() {
@@ -128,6 +140,19 @@ pub fn save<T: Serialize>(path: &Path, kind: Kind, value: &T) -> Result<(u64, u3
 pub fn load<T: DeserializeOwned>(path: &Path, kind: Kind) -> Result<T, ArtifactError> {
     let bytes = std::fs::read(path).map_err(|source| ArtifactError::Read { path: path.into(), source })?;
     from_bytes(path, kind, &bytes)
+}
+
+/// [`load`], checking between the envelope and the decoding that the file's checksum is
+/// `recorded` (a manifest's `crc32`): a valid file of another model is refused, not served beside
+/// parts built for this one.
+pub fn load_recorded<T: DeserializeOwned>(path: &Path, kind: Kind, recorded: &str) -> Result<T, ArtifactError> {
+    let bytes = std::fs::read(path).map_err(|source| ArtifactError::Read { path: path.into(), source })?;
+    let payload = payload(path, kind, &bytes)?;
+    let found = format!("{:08x}", crc32fast::hash(&bytes));
+    if found != recorded {
+        return Err(ArtifactError::NotRecorded { path: path.into(), found, recorded: recorded.into() });
+    }
+    decode(path, payload)
 }
 
 /// Fingerprint of a set of files: CRC32 over their names, sizes and bytes, as 8 hex digits.

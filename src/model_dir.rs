@@ -261,7 +261,7 @@ pub fn load_ranker(
         let reason = format!("affinity.bin {} ≠ {}", affinity.crc32, entry.affinity_crc32);
         return Err(ModelDirError::RankerMismatch { path, reason });
     }
-    let file: RankerFile = artifact::load(&path, Kind::Ranker)?;
+    let file: RankerFile = artifact::load_recorded(&path, Kind::Ranker, &entry.crc32)?;
     let ranker =
         LearnedRanker::from_file(file).map_err(|reason| ModelDirError::RankerDecode { path: path.clone(), reason })?;
     let want = (model.influencer_ids.len(), model.brand_ids.len());
@@ -323,7 +323,7 @@ pub fn load_growth(dir: &Path) -> Result<(GrowthModel, Manifest), ModelDirError>
 /// The growth model `manifest` records.
 pub fn load_growth_of(dir: &Path, manifest: &Manifest) -> Result<GrowthModel, ModelDirError> {
     let entry = manifest.growth.as_ref().ok_or_else(|| ModelDirError::NoGrowth { dir: dir.into() })?;
-    Ok(artifact::load(&dir.join(&entry.file), Kind::Growth)?)
+    Ok(artifact::load_recorded(&dir.join(&entry.file), Kind::Growth, &entry.crc32)?)
 }
 
 /// Load the serving catalogue and check that it belongs to `model`.
@@ -333,7 +333,7 @@ pub fn load_catalog(dir: &Path, manifest: &Manifest, model: &AffinityModel) -> R
     if entry.format != CATALOG_FORMAT {
         return Err(ModelDirError::CatalogFormat { path, found: entry.format });
     }
-    let catalog: Catalog = artifact::load(&path, Kind::Catalog)?;
+    let catalog: Catalog = artifact::load_recorded(&path, Kind::Catalog, &entry.crc32)?;
     if catalog.influencers.id != model.influencer_ids || catalog.brands.id != model.brand_ids {
         return Err(ModelDirError::CatalogMismatch { path, dir: dir.into() });
     }
@@ -349,6 +349,6 @@ pub fn load_index(dir: &Path, manifest: &Manifest) -> Result<HnswIndex, ModelDir
 pub fn load_affinity(dir: &Path) -> Result<(AffinityModel, Manifest), ModelDirError> {
     let manifest = read_manifest(dir)?;
     let entry = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?;
-    let model = artifact::load(&dir.join(&entry.file), Kind::Affinity)?;
+    let model = artifact::load_recorded(&dir.join(&entry.file), Kind::Affinity, &entry.crc32)?;
     Ok((model, manifest))
 }

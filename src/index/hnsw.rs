@@ -156,6 +156,11 @@ impl HnswIndex {
     /// memory map) is leaked so that the index can live as long as the process needs it.
     pub fn load(dir: &Path, model_crc32: &str) -> Result<HnswIndex, IndexError> {
         let sidecar = Self::read_sidecar(dir)?;
+        // The sidecar is a text file anyone can edit: its parameters size allocations.
+        sidecar
+            .params
+            .check()
+            .map_err(|e| IndexError::Corrupt { path: dir.join(SIDECAR_FILE), reason: e.to_string() })?;
         if sidecar.model_crc32 != model_crc32 {
             return Err(IndexError::Stale {
                 dir: dir.parent().unwrap_or(dir).into(),
@@ -176,10 +181,14 @@ impl HnswIndex {
                 return Err(IndexError::Corrupt { path, reason });
             }
         }
-        if sidecar.files.len() != graph_files().len() {
+        let (mut listed, mut wanted): (Vec<&str>, Vec<String>) =
+            (sidecar.files.iter().map(|f| f.name.as_str()).collect(), graph_files());
+        listed.sort_unstable();
+        wanted.sort_unstable();
+        if listed != wanted {
             return Err(IndexError::Corrupt {
                 path: dir.join(SIDECAR_FILE),
-                reason: "it lists the wrong files".into(),
+                reason: format!("it lists {listed:?}; an index is exactly {:?}", graph_files()),
             });
         }
         let loader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, BASENAME)));

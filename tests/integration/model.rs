@@ -281,3 +281,57 @@ c3,b1,i3,2025-02-28,100,10000,20,,engagement
     let o = kolrec(&["eval", "--data", d, "--model", m, "--recs", &arg]);
     assert!(stderr(&o).contains("row 2: rank 'first' is not a number"), "{}", stderr(&o));
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+/// A valid file of another model, or an index.json edited by hand, is refused on load with the
+/// file named, before anything is decoded or allocated from it.
+#[test]
+fn files_of_another_model_and_edited_sidecars_are_refused_naming_the_file() {
+    let (_, model) = served_market();
+    let recommend = |m: &Path| kolrec(&["recommend", "--model", m.to_str().unwrap(), "--brand", "b000001", "-k", "3"]);
+    // Sanity: the copy serves.
+    let ok = scratch("mixed-ok");
+    copy_tree(model, &ok);
+    assert!(recommend(&ok).status.success(), "{}", stderr(&recommend(&ok)));
+
+    for file in ["affinity.bin", "catalog.bin", "ranker.bin"] {
+        let mixed = scratch("mixed-model");
+        copy_tree(model, &mixed);
+        std::fs::copy(fixture_v2().join(file), mixed.join(file)).unwrap();
+        let o = recommend(&mixed);
+        assert_eq!(o.status.code(), Some(2), "{file}: {}", stdout(&o));
+        let e = stderr(&o);
+        assert!(e.contains(file) && e.contains("is not the file the manifest records"), "{file}: {e}");
+    }
+
+    let edit = |name: &str, f: &dyn Fn(&mut serde_json::Value)| {
+        let dir = scratch(name);
+        copy_tree(model, &dir);
+        let path = dir.join("index").join("index.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        f(&mut v);
+        std::fs::write(&path, v.to_string()).unwrap();
+        dir
+    };
+    let huge = edit("sidecar-ef", &|v| v["params"]["ef_search"] = serde_json::json!(100_000_000_000u64));
+    let e = stderr(&recommend(&huge));
+    assert!(e.contains("index.json is corrupt") && e.contains("ef_search = 100000000000"), "{e}");
+    let twice = edit("sidecar-twice", &|v| {
+        let first = v["files"][0].clone();
+        v["files"][1] = first;
+    });
+    let o = recommend(&twice);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("index.json is corrupt: it lists"), "{}", stderr(&o));
+}
