@@ -235,6 +235,12 @@ fn eval(a: EvalArgs) -> Result<()> {
         evaluate::EvalError::Ks(ks) => {
             anyhow::anyhow!("--ks must list cut-offs between 1 and 1000, e.g. 10,50 (got {ks:?})")
         }
+        evaluate::EvalError::Bootstrap(n) => {
+            anyhow::anyhow!(
+                "--bootstrap {n} is over the {} resamples an evaluation draws at most",
+                evaluate::MAX_BOOTSTRAP
+            )
+        }
         e => e.into(),
     })?;
     model_dir::read_manifest(&a.model)?;

@@ -450,3 +450,15 @@ fn cached_filters_allow_exactly_what_a_fresh_compile_allows() {
     }
     assert!(e.filters.lock().unwrap().len() <= super::FILTER_CACHE);
 }
+
+#[test]
+fn a_brief_of_a_category_the_model_does_not_know_is_refused_naming_it() {
+    let e = &fixture().exact;
+    let known = e.catalog().brands.category[0].clone();
+    let brief = |c: &str| Who::Brief(Brief { category: c.into(), country: "CN".into(), ..Default::default() });
+    assert!(e.recommend(&brief(&known.to_uppercase()), 3, &FilterSpec::default()).is_ok());
+    let err = e.recommend(&brief("foood"), 3, &FilterSpec::default()).unwrap_err();
+    assert_eq!(err.field(), Some("brief.category"));
+    assert!(err.to_string().contains("'foood': the model knows no such category (known: "), "{err}");
+    assert!(err.to_string().contains(&known), "{err}");
+}

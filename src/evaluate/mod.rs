@@ -54,12 +54,17 @@ impl Default for EvalConfig {
     }
 }
 
+/// Most bootstrap resamples an evaluation draws (their results are kept per segment and model).
+pub const MAX_BOOTSTRAP: usize = 100_000;
+
 #[derive(Debug, thiserror::Error)]
 pub enum EvalError {
     #[error("holdout {0} must be strictly between 0 and 1")]
     Holdout(f64),
     #[error("ks must list cut-offs between 1 and 1000, got {0:?}")]
     Ks(Vec<usize>),
+    #[error("bootstrap {0} must be at most {MAX_BOOTSTRAP} resamples (each one re-averages every brand)")]
+    Bootstrap(usize),
     #[error("cannot split: {0}")]
     Split(String),
     #[error(transparent)]
@@ -83,6 +88,9 @@ impl EvalConfig {
         }
         if self.ks.is_empty() || self.ks.iter().any(|&k| !(1..=1000).contains(&k)) {
             return Err(EvalError::Ks(self.ks.clone()));
+        }
+        if self.bootstrap > MAX_BOOTSTRAP {
+            return Err(EvalError::Bootstrap(self.bootstrap));
         }
         Ok(())
     }

@@ -226,6 +226,10 @@ fn bad_parameters_fail_before_any_data_is_read() {
     assert!(stderr(&o).contains("invalid affinity parameter factors = 0"), "{}", stderr(&o));
     let o = kolrec(&["eval", "--data", "/nonexistent", "--model", "/nonexistent", "--holdout", "1.5"]);
     assert!(stderr(&o).contains("--holdout 1.5 must be strictly between 0 and 1"), "{}", stderr(&o));
+    // A size that would abort on allocation is refused before anything runs.
+    let o = kolrec(&["eval", "--data", "/nonexistent", "--model", "/nonexistent", "--bootstrap", "1000000000000"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--bootstrap 1000000000000 is over the 100000 resamples"), "{}", stderr(&o));
 }
 
 /// A hand-made market: brand b1 tries three creators after the cutoff with known clicks per unit
