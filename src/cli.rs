@@ -82,9 +82,9 @@ fn generate(a: GenerateArgs) -> Result<()> {
     if a.json {
         let mut v = serde_json::to_value(&summary)?;
         v["peak_rss_bytes"] = serde_json::json!(peak);
-        println!("{v}");
+        outln!("{v}");
     } else {
-        println!(
+        outln!(
             "generated {} brands, {} influencers, {} campaign rows, {} snapshots in {:.1}s (peak memory {})",
             summary.brands,
             summary.influencers,
@@ -93,7 +93,7 @@ fn generate(a: GenerateArgs) -> Result<()> {
             summary.seconds,
             peak.map(human_bytes).unwrap_or_else(|| "n/a".into())
         );
-        println!("dataset: {}   ground truth: {}", a.out.display(), a.out.join("truth").display());
+        outln!("dataset: {}   ground truth: {}", a.out.display(), a.out.join("truth").display());
     }
     Ok(())
 }
@@ -127,7 +127,7 @@ fn validate(a: ValidateArgs) -> Result<()> {
                 )
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::json!({
                 "ok": true, "tables": tables, "rows": rows, "problems": report.problems.total,
@@ -137,14 +137,14 @@ fn validate(a: ValidateArgs) -> Result<()> {
         return Ok(());
     }
     for (t, s) in &report.tables {
-        println!("{:<20} {:>10} rows  {}", t.name(), s.rows_kept, s.file.display());
+        outln!("{:<20} {:>10} rows  {}", t.name(), s.rows_kept, s.file.display());
     }
     if report.problems.total > 0 {
-        println!("{}", report.problems);
-        println!("{} row(s) quarantined into {}", report.rejected.len(), rejected_path.display());
+        outln!("{}", report.problems);
+        outln!("{} row(s) quarantined into {}", report.rejected.len(), rejected_path.display());
     }
-    println!("{}", Summary::of(&ds));
-    println!(
+    outln!("{}", Summary::of(&ds));
+    outln!(
         "valid: {} rows in {:.2}s ({:.0} rows/s, peak memory {})",
         rows,
         seconds,
@@ -161,7 +161,7 @@ fn import_list(a: ImportArgs) -> Result<()> {
     Format::of(&a.out)?;
     let cfg = ImportConfig { input: a.input, platform: a.platform, out: a.out, id_column: a.id_column };
     let report = import::import(&cfg).map_err(import_error)?;
-    println!("{report}");
+    outln!("{report}");
     Ok(())
 }
 
@@ -224,7 +224,7 @@ fn train(a: TrainArgs) -> Result<()> {
     // The index needs only the model: the dataset's memory goes first.
     drop(ds);
     trained.build_index(&a.out, &cfg)?;
-    print!("{}", print::trained(&trained.manifest, &a.out));
+    out!("{}", print::trained(&trained.manifest, &a.out));
     Ok(())
 }
 
@@ -267,10 +267,10 @@ fn eval(a: EvalArgs) -> Result<()> {
         eprintln!("warning: {w}");
     }
     if a.json {
-        println!("{}", serde_json::to_string(&report)?);
+        outln!("{}", serde_json::to_string(&report)?);
     } else {
-        println!("{report}");
-        println!("\nwritten: {}", a.model.join(model_dir::EVAL_FILE).display());
+        outln!("{report}");
+        outln!("\nwritten: {}", a.model.join(model_dir::EVAL_FILE).display());
     }
     Ok(())
 }
@@ -279,7 +279,7 @@ fn index(a: IndexCmdArgs) -> Result<()> {
     let params = a.index.params()?;
     let (model, mut manifest) = model_dir::load_affinity(&a.model)?;
     let ix = model_dir::build_index(&a.model, &model, &mut manifest, &params, false)?;
-    println!("{}", print::index_line(&ix, &a.model));
+    outln!("{}", print::index_line(&ix, &a.model));
     Ok(())
 }
 
@@ -311,9 +311,9 @@ fn similar(a: SimilarArgs) -> Result<()> {
 
 fn print_answer(answer: &kolrec::Answer, json: bool) -> Result<()> {
     if json {
-        println!("{}", serde_json::to_string(answer)?);
+        outln!("{}", serde_json::to_string(answer)?);
     } else {
-        print!("{}", print::answer(answer));
+        out!("{}", print::answer(answer));
     }
     Ok(())
 }
@@ -343,12 +343,12 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
     }
     if a.json {
         scoring.scored.truncate(a.top);
-        println!("{}", serde_json::to_string(&scoring)?);
+        outln!("{}", serde_json::to_string(&scoring)?);
         return Ok(());
     }
-    print!("{}", print::growth(&scoring, a.top, seconds));
+    out!("{}", print::growth(&scoring, a.top, seconds));
     if let Some(out) = &a.out {
-        println!("every creator written to {}", out.display());
+        outln!("every creator written to {}", out.display());
     }
     Ok(())
 }
@@ -389,7 +389,7 @@ fn score(a: ScoreArgs) -> Result<()> {
     kolrec::table::write(&mut frame, &a.out)?;
     let seconds = t0.elapsed().as_secs_f64();
     let n = parsed.input.height();
-    println!(
+    outln!(
         "scored {} of {} rows for {label} ({} known to the model, {} from their profile; {} not scored) in {seconds:.2}s ({:.0} rows/s): {}",
         rows.len(),
         n,
@@ -404,9 +404,9 @@ fn score(a: ScoreArgs) -> Result<()> {
         *why.entry(s.split(':').nth(1).map_or(s.as_str(), str::trim)).or_default() += 1;
     }
     for (w, c) in &why {
-        println!("  not scored: {c} × {w}");
+        outln!("  not scored: {c} × {w}");
     }
-    print!("{}", print::scored(&rows, a.top));
+    out!("{}", print::scored(&rows, a.top));
     Ok(())
 }
 
@@ -441,7 +441,7 @@ fn export(a: ExportArgs) -> Result<()> {
     let job = ExportJob::prepare(&engine, &ds, &data, &cfg).map_err(export_error)?;
     drop(ds);
     let summary = job.run().map_err(export_error)?;
-    println!("{}", print::exported(&summary, t0.elapsed().as_secs_f64()));
+    outln!("{}", print::exported(&summary, t0.elapsed().as_secs_f64()));
     Ok(())
 }
 

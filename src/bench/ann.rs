@@ -95,7 +95,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
     }
     let nq = queries.len();
     let q = |j: usize| model.brand_vector(queries[j]);
-    println!(
+    outln!(
         "bench ann: {n} creators × {dim} dims, {nq} brand queries, k = {K}; model loaded in {:.1}s, peak memory so far {}",
         t0.elapsed().as_secs_f64(),
         peak_rss_bytes().map(human_bytes).unwrap_or_default()
@@ -114,7 +114,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
         let mut loaded = HnswIndex::load(&idir, "bench")?;
         loaded.sidecar.params.ef_search = b.params.ef_search;
         loaded.sidecar.params.exact_below = b.params.exact_below;
-        println!(
+        outln!(
             "reused the index in {} (built in {:.1}s), loaded in {:.2}s",
             idir.display(),
             loaded.sidecar.build_seconds,
@@ -138,7 +138,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
             let l = loaded.search(q(j), K, None);
             a.iter().map(|h| h.item).eq(l.iter().map(|h| h.item))
         });
-        println!(
+        outln!(
             "build {build:.1}s ({:.0} creators/s, M {}, ef_construction {}), peak memory {} (before build {}), files {}, save {save:.1}s, reload {reload:.2}s, reloaded index answers identically: {}",
             n as f64 / build,
             b.params.m,
@@ -153,10 +153,15 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let build = index.sidecar.build_seconds;
 
     let threads = rayon::current_num_threads().min(2);
-    println!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
-    println!(
+    outln!("exact scan (kolrec, {threads} threads): {exact_qps:.0} queries/s");
+    outln!(
         "\n{:>6} {:>10} {:>12} {:>12} {:>10} {:>10}",
-        "ef", "recall@10", "qps 1 thr", "qps 2 thr", "p50 µs", "p99 µs"
+        "ef",
+        "recall@10",
+        "qps 1 thr",
+        "qps 2 thr",
+        "p50 µs",
+        "p99 µs"
     );
     let mut rows = Vec::new();
     let lat_n = nq.min(1000);
@@ -168,7 +173,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
         let lat = latencies(lat_n, |j| {
             std::hint::black_box(index.search_ef(q(j), K, ef, None));
         });
-        println!(
+        outln!(
             "{ef:>6} {r:>10.4} {q1:>12.0} {q2:>12.0} {:>10.0} {:>10.0}",
             percentile(&lat, 0.5),
             percentile(&lat, 0.99)
@@ -200,17 +205,18 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let lat_compile = latencies(lat_n, |j| {
         std::hint::black_box(compile(j));
     });
-    println!(
+    outln!(
         "\nfiltered (one platform, past creators excluded; {:.0} creators allowed on average, ef {}):",
-        eval.mean_allowed, b.params.ef_search
+        eval.mean_allowed,
+        b.params.ef_search
     );
-    println!(
+    outln!(
         "  HNSW path forced: recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs",
         eval.recall_at_10_filtered,
         percentile(&lat_forced, 0.5),
         percentile(&lat_forced, 0.99)
     );
-    println!(
+    outln!(
         "  served (exact below {} allowed): recall@10 {:.4}, p50 {:.0} µs, p99 {:.0} µs; {:.0}% of queries took the exact scan",
         b.params.exact_below,
         eval.served_recall_at_10_filtered,
@@ -218,7 +224,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
         percentile(&lat_served, 0.99),
         100.0 * eval.served_exact_share
     );
-    println!(
+    outln!(
         "  compiling the filter (a pass over the catalogue): p50 {:.0} µs, p99 {:.0} µs",
         percentile(&lat_compile, 0.5),
         percentile(&lat_compile, 0.99)
@@ -230,7 +236,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let lat_similar = latencies(picks.len(), |j| {
         std::hint::black_box(engine.similar(&picks[j], K, &none).expect("known creator"));
     });
-    println!(
+    outln!(
         "lookalikes (exact cosine scan of {n} creators, {} queries): p50 {:.0} µs, p99 {:.0} µs",
         picks.len(),
         percentile(&lat_similar, 0.5),
@@ -246,7 +252,7 @@ pub fn run(b: &AnnBench) -> Result<()> {
     write_npy_f32(&qfile, &vectors, nq, dim)?;
     let pj = b.out.join("peers_ann.json");
     let efs: Vec<String> = b.efs.iter().map(|e| e.to_string()).collect();
-    println!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items_file.display(), qfile.display());
+    outln!("\nrunning peers.py ann (hnswlib ip, faiss) on {} and {}", items_file.display(), qfile.display());
     let (m, efc, lat) = (b.params.m.to_string(), b.params.ef_construction.to_string(), lat_n.to_string());
     let efs = efs.join(",");
     let args: Vec<&std::ffi::OsStr> =
@@ -261,13 +267,13 @@ pub fn run(b: &AnnBench) -> Result<()> {
     let indexes = v["indexes"].as_array().context("peers.py wrote no indexes")?;
     for name in ["hnswlib-ip", "hnswlib-l2-mips-augmented"] {
         let Some(ix) = indexes.iter().find(|x| x["name"] == name) else { continue };
-        println!(
+        outln!(
             "\nkolrec vs {name} (same vectors and queries, M {}, ef_construction {}); build: kolrec {build:.1}s, {name} {:.1}s",
             b.params.m,
             b.params.ef_construction,
             ix["build_seconds"].as_f64().unwrap_or(f64::NAN)
         );
-        println!(
+        outln!(
             "{:>6} {:>14} {:>14} {:>12} {:>12} {:>12} {:>12} {:>9} {:>9}",
             "ef",
             "kolrec recall",
@@ -283,13 +289,13 @@ pub fn run(b: &AnnBench) -> Result<()> {
             let run = ix["runs"].as_array().and_then(|a| a.iter().find(|x| x["ef"] == ef));
             let get = |k: &str| run.and_then(|x| x[k].as_f64()).unwrap_or(f64::NAN);
             let (hr, h1, h2) = (get("recall@10_vs_exact_ip"), get("qps_1_thread"), get("qps_2_threads"));
-            println!(
+            outln!(
                 "{ef:>6} {r:>14.4} {hr:>14.4} {q1:>12.0} {h1:>12.0} {q2:>12.0} {h2:>12.0} {:>9.2} {:>9.2}",
                 q1 / h1,
                 q2 / h2
             );
         }
     }
-    println!("(ratio: kolrec queries/s over hnswlib's; hnswlib timed as one batch call from Python)");
+    outln!("(ratio: kolrec queries/s over hnswlib's; hnswlib timed as one batch call from Python)");
     Ok(())
 }

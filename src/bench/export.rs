@@ -54,7 +54,7 @@ pub fn run(b: &ExportBench) -> Result<()> {
     let filters = vec![&all; nb];
     let hits = pool.install(|| retriever.exact_batch(&queries, b.k, &filters));
     let ours = t0.elapsed().as_secs_f64();
-    println!(
+    outln!(
         "kolrec exact top-{}: {nb} brands × {n} creators × {dim} dims in {ours:.2}s on {} threads ({:.0} brands/s, {:.2e} multiply-adds/s)",
         b.k,
         b.threads,
@@ -93,13 +93,13 @@ pub fn run(b: &ExportBench) -> Result<()> {
         let theirs: std::collections::HashSet<i64> = np_top[q * b.k..(q + 1) * b.k].iter().copied().collect();
         same += h.iter().filter(|x| theirs.contains(&i64::from(x.item))).count();
     }
-    println!(
+    outln!(
         "numpy {} (BLAS, {} threads) blocked matmul + argpartition: {theirs:.2}s ({:.0} brands/s)",
         v["numpy"].as_str().unwrap_or("?"),
         b.threads,
         nb as f64 / theirs
     );
-    println!(
+    outln!(
         "ratio kolrec/numpy time: {:.2}; top-{} sets agree on {:.4} of entries (ties and float order aside)",
         ours / theirs,
         b.k,

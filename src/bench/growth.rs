@@ -32,7 +32,7 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
     let keep: Vec<usize> = (0..rows.len()).filter(|&r| rows.growth[r].is_finite()).collect();
     let rows = rows.select(&keep);
     let y = labels(&rows, p);
-    println!(
+    outln!(
         "bench growth: {} labelled rows ({} creators × as-of dates) built in {:.1}s",
         rows.len(),
         ds.influencers.len(),
@@ -82,11 +82,16 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
     let mom_p: Vec<f32> = momentum(&te).iter().map(|&s| mom.apply(s)).collect();
     let momentum_report = binary::report(&mom_p, &yte);
 
-    println!(
+    outln!(
         "kolrec on the replayed split: ROC-AUC {:.4}, PR-AUC {:.4}, Brier {:.4} ({}, fit {fit_seconds:.1}s); momentum ROC-AUC {:.4}, Brier {:.4}",
-        kolrec.roc_auc, kolrec.pr_auc, kolrec.brier, report.chosen, momentum_report.roc_auc, momentum_report.brier
+        kolrec.roc_auc,
+        kolrec.pr_auc,
+        kolrec.brier,
+        report.chosen,
+        momentum_report.roc_auc,
+        momentum_report.brier
     );
-    println!("running peers.py growth on {}", csv.display());
+    outln!("running peers.py growth on {}", csv.display());
     let pj = out.join("peers_growth.json");
     let (embargo, frac) = (p.horizon_days.to_string(), TEST_FRAC.to_string());
     let args: Vec<&std::ffi::OsStr> = ["--features".as_ref(), csv.as_os_str()]
@@ -109,7 +114,7 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
         .collect();
     let v = peers.run("growth", &args, &pj)?;
     let ds_info = &v["dataset"];
-    println!(
+    outln!(
         "\nsame split: test from {} ({} rows here, {} in peers.py), train rows {} here, {} in peers.py; kolrec chose {} (fit {fit_seconds:.1}s)",
         format_date(cut.ceil() as i32),
         test.len(),
@@ -118,11 +123,12 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
         ds_info["train_rows"],
         report.chosen
     );
-    println!("{:<22} {:>8} {:>8} {:>8} {:>9} {:>9}", "model", "ROC-AUC", "PR-AUC", "Brier", "prec@10%", "train s");
-    let line = |name: &str, auc: f64, pr: f64, brier: f64, p10: f64, secs: f64| {
-        println!("{name:<22} {auc:>8.4} {pr:>8.4} {brier:>8.4} {p10:>9.3} {secs:>9.1}")
+    outln!("{:<22} {:>8} {:>8} {:>8} {:>9} {:>9}", "model", "ROC-AUC", "PR-AUC", "Brier", "prec@10%", "train s");
+    let line = |name: &str, auc: f64, pr: f64, brier: f64, p10: f64, secs: f64| -> Result<()> {
+        outln!("{name:<22} {auc:>8.4} {pr:>8.4} {brier:>8.4} {p10:>9.3} {secs:>9.1}");
+        Ok(())
     };
-    line("kolrec", kolrec.roc_auc, kolrec.pr_auc, kolrec.brier, kolrec.precision_top_10pct, fit_seconds);
+    line("kolrec", kolrec.roc_auc, kolrec.pr_auc, kolrec.brier, kolrec.precision_top_10pct, fit_seconds)?;
     line(
         "momentum (calibrated)",
         momentum_report.roc_auc,
@@ -130,16 +136,16 @@ pub fn run(data: &Path, out: &Path, peers: &super::Peers, p: &GrowthParams) -> R
         momentum_report.brier,
         momentum_report.precision_top_10pct,
         0.0,
-    );
+    )?;
     for m in v["models"].as_array().into_iter().flatten() {
         let Some(name) = m["name"].as_str() else { continue };
         if m.get("skipped").is_some() {
-            println!("{name:<22} skipped: {}", m["skipped"]);
+            outln!("{name:<22} skipped: {}", m["skipped"]);
             continue;
         }
         let mt = &m["metrics"];
         let get = |k: &str| mt[k].as_f64().or_else(|| m[k].as_f64()).unwrap_or(f64::NAN);
-        line(name, get("roc_auc"), get("pr_auc"), get("brier"), get("precision_at_top10pct"), get("train_seconds"));
+        line(name, get("roc_auc"), get("pr_auc"), get("brier"), get("precision_at_top10pct"), get("train_seconds"))?;
     }
     Ok(())
 }

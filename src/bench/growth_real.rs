@@ -171,7 +171,7 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
         d.dedup();
         d
     };
-    println!(
+    outln!(
         "smi2022: {} creators, {} snapshots on {}",
         smi.influencers.len(),
         smi.snapshots.date.len(),
@@ -193,7 +193,7 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
     let start = (first + 365).max(days_from_civil(2020, 1, 1));
     let test_dates = weekly(start, end - p.horizon_days, p.step_days);
     let origins = weekly(start, end - p.horizon_days, 13 * 7);
-    println!(
+    outln!(
         "socialblade: {} channels, {} weeks ({} overlapping weeks dropped), {} to {}; {} origins from {}",
         sb.influencers.len(),
         sb.snapshots.date.len(),
@@ -206,17 +206,23 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
     let bt = backtest(&sb, &origins, &test_dates, |o| label_dates(&sb, o, p), p)?;
     reports.push(summarise("Social Blade weekly gains, YouTube (absolute gains)", &bt, p.seed));
 
-    println!(
+    outln!(
         "\nlabel: top {:.0}% of {}-day growth within the platform on each date; 95% intervals resample creators",
         100.0 * p.top_share.unwrap_or_default(),
         p.horizon_days
     );
-    println!(
+    outln!(
         "{:<50} {:>8} {:>9} {:>8}  {:<22} {:<22} {:<24}",
-        "panel", "creators", "test rows", "growers", "ROC-AUC kolrec", "ROC-AUC momentum", "kolrec − momentum"
+        "panel",
+        "creators",
+        "test rows",
+        "growers",
+        "ROC-AUC kolrec",
+        "ROC-AUC momentum",
+        "kolrec − momentum"
     );
     for r in &reports {
-        println!(
+        outln!(
             "{:<50} {:>8} {:>9} {:>8}  {:<22} {:<22} {:<24}",
             r.panel,
             r.creators,
@@ -226,7 +232,7 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
             r.momentum_roc_auc.to_string(),
             r.roc_auc_gain.to_string()
         );
-        println!(
+        outln!(
             "{:<50} {:>8} {:>9} {:>8}  {:<22} {:<22} {:<24}",
             "  precision in the top 10%",
             "",
@@ -239,6 +245,6 @@ pub fn run(real: &Path, out: &Path, p: &GrowthParams) -> Result<()> {
     }
     let path = out.join("growth_real.json");
     std::fs::write(&path, serde_json::to_string_pretty(&reports)?)?;
-    println!("wrote {}", path.display());
+    outln!("wrote {}", path.display());
     Ok(())
 }

@@ -87,7 +87,7 @@ fn run_json(args: &[String]) -> Result<serde_json::Value> {
 pub fn data(scale: Scale, dir: &Path, keep: bool) -> Result<()> {
     let (b, i, c, d) = scale.sizes();
     let data = dir.join(format!("{scale:?}").to_lowercase());
-    println!("bench data ({scale:?}): {b} brands × {i} influencers × {c} campaigns, {d} days of snapshots");
+    outln!("bench data ({scale:?}): {b} brands × {i} influencers × {c} campaigns, {d} days of snapshots");
     let generate = run_json(&[
         "generate".into(),
         "--out".into(),
@@ -119,18 +119,11 @@ pub fn data(scale: Scale, dir: &Path, keep: bool) -> Result<()> {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum();
-    println!("snapshot rows: {}", generate["snapshots"]);
-    println!("{:<10} {:>12} {:>9} {:>12} {:>12}", "step", "rows", "seconds", "rows/s", "peak memory");
-    println!(
-        "{:<10} {:>12} {:>9.1} {:>12.0} {:>12}",
-        "generate",
-        g_rows,
-        g_secs,
-        g_rows as f64 / g_secs,
-        mem(&generate)
-    );
-    println!("{:<10} {:>12} {:>9.1} {:>12.0} {:>12}", "load", v_rows, v_secs, v_rows as f64 / v_secs, mem(&validate));
-    println!("dataset on disk (Parquet, zstd): {}", human_bytes(size));
+    outln!("snapshot rows: {}", generate["snapshots"]);
+    outln!("{:<10} {:>12} {:>9} {:>12} {:>12}", "step", "rows", "seconds", "rows/s", "peak memory");
+    outln!("{:<10} {:>12} {:>9.1} {:>12.0} {:>12}", "generate", g_rows, g_secs, g_rows as f64 / g_secs, mem(&generate));
+    outln!("{:<10} {:>12} {:>9.1} {:>12.0} {:>12}", "load", v_rows, v_secs, v_rows as f64 / v_secs, mem(&validate));
+    outln!("dataset on disk (Parquet, zstd): {}", human_bytes(size));
     if !keep {
         std::fs::remove_dir_all(&data).with_context(|| format!("removing {}", data.display()))?;
     }
@@ -224,7 +217,7 @@ pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &kolrec::affinit
     let (model, _) = AffinityModel::fit(&ds, &kol_rows, params)?;
     let kol_seconds = t0.elapsed().as_secs_f64();
 
-    println!("running peers.py affinity (implicit ALS grid, popularity) on {}", inter.display());
+    outln!("running peers.py affinity (implicit ALS grid, popularity) on {}", inter.display());
     let peers_json = out.join("peers_affinity.json");
     let (factors, epochs) = (params.factors.to_string(), params.iterations.to_string());
     let args: Vec<&std::ffi::OsStr> = ["--interactions".as_ref(), inter.as_os_str()]
@@ -315,23 +308,23 @@ pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &kolrec::affinit
         .collect();
     let peers_m = &als["metrics"];
     let als_seconds = als["train_seconds"].as_f64().unwrap_or(f64::NAN);
-    println!(
+    outln!(
         "\nsame interactions ({} rows kept by peers), same per-brand split, {} brands with held-out pairs",
         pos.len(),
         brands.len()
     );
-    println!("{:<14} {:>10} {:>9} {:>8} {:>16}", "model", "recall@10", "ndcg@10", "map@10", "oracle ndcg@10");
+    outln!("{:<14} {:>10} {:>9} {:>8} {:>16}", "model", "recall@10", "ndcg@10", "map@10", "oracle ndcg@10");
     for (name, r, nd, m, o) in &rows_out {
-        println!("{name:<14} {r:>10.4} {nd:>9.4} {m:>8.4} {o:>16.4}");
+        outln!("{name:<14} {r:>10.4} {nd:>9.4} {m:>8.4} {o:>16.4}");
     }
-    println!(
+    outln!(
         "peers.py's own numbers for implicit-als: recall@10 {:.4}, ndcg@10 {:.4}, map@10 {:.4} (params {})",
         peers_m["recall@10"].as_f64().unwrap_or(f64::NAN),
         peers_m["ndcg@10"].as_f64().unwrap_or(f64::NAN),
         peers_m["map@10"].as_f64().unwrap_or(f64::NAN),
         als["params"]
     );
-    println!(
+    outln!(
         "training time, {} factors, {} iterations: kolrec {:.2}s on {} rows (incl. below-market posts) vs implicit ALS {:.2}s on its train split: ratio {:.2}",
         params.factors,
         params.iterations,
@@ -346,6 +339,6 @@ pub fn affinity(data: &Path, out: &Path, peers: &Peers, params: &kolrec::affinit
         "peers_reported": peers_m, "kolrec_train_seconds": kol_seconds, "als_train_seconds": als_seconds,
     });
     std::fs::write(out.join("affinity_bench.json"), serde_json::to_string_pretty(&summary)?)?;
-    println!("written: {}", out.join("affinity_bench.json").display());
+    outln!("written: {}", out.join("affinity_bench.json").display());
     Ok(())
 }

@@ -32,7 +32,7 @@ pub fn run(b: &RankingBench) -> Result<()> {
     let truth = kolrec::sim::truth::Truth::load(b.data, &ds)?;
     let cfg = EvalConfig { bootstrap: 1000, index: None, ..EvalConfig::default() };
     let split = evaluate::time_split(&ds.campaigns, cfg.holdout)?;
-    println!(
+    outln!(
         "bench ranking on {}: split at {} ({} training rows, {} test rows); peers train on the rows before it",
         b.data.display(),
         split.cutoff,
@@ -54,11 +54,11 @@ pub fn run(b: &RankingBench) -> Result<()> {
         "--json".as_ref(),
         outcome_json.as_os_str(),
     ];
-    println!("running peers.py outcome (LightGBM) on the campaigns before {}", split.cutoff);
+    outln!("running peers.py outcome (LightGBM) on the campaigns before {}", split.cutoff);
     b.peers.exec("outcome", &args)?;
     let outcome: serde_json::Value = serde_json::from_slice(&std::fs::read(&outcome_json)?)?;
 
-    println!("running peers.py affinity (implicit ALS) on the campaigns before {}", split.cutoff);
+    outln!("running peers.py affinity (implicit ALS) on the campaigns before {}", split.cutoff);
     let (als_csv, als_seconds) = implicit_als(&ds, &split.train, b)?;
 
     let files = [
@@ -70,10 +70,10 @@ pub fn run(b: &RankingBench) -> Result<()> {
     let t0 = std::time::Instant::now();
     let report = evaluate::evaluate(&ds, truth.as_ref(), &params, b.ranker.as_ref(), &cfg, &extra)?;
     let eval_seconds = t0.elapsed().as_secs_f64();
-    println!("\n{report}");
+    outln!("\n{report}");
     let stage = |s: &str| report.fit_seconds.get(s).copied().unwrap_or(0.0);
     let (lgb, als) = (outcome["fit_seconds"].as_f64().unwrap_or(f64::NAN), als_seconds);
-    println!(
+    outln!(
         "\ntraining time on the {} rows before the cutoff: kolrec stage 1 {:.2}s + ranker {:.2}s = {:.2}s; LightGBM outcome {lgb:.2}s + implicit ALS {als:.2}s = {:.2}s (kolrec's evaluation incl. baselines {eval_seconds:.1}s)",
         split.train_rows,
         stage("kolrec-retrieval"),
@@ -83,7 +83,7 @@ pub fn run(b: &RankingBench) -> Result<()> {
     );
     let path = b.out.join("ranking_bench.json");
     std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
-    println!("written: {}", path.display());
+    outln!("written: {}", path.display());
     Ok(())
 }
 

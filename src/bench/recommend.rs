@@ -44,7 +44,7 @@ pub fn run(b: &RecommendBench) -> Result<()> {
     let step = ids.len().div_ceil(b.queries).max(1);
     let brands: Vec<String> = ids.iter().step_by(step).cloned().collect();
     let path = if learned.index().is_some() { "ANN index" } else { "exact scan" };
-    println!(
+    outln!(
         "bench recommend on {}: {} creators, {} brands queried one at a time (k {}, {} candidates re-scored, {path}); opened in {open_s:.1}s",
         b.model.display(),
         learned.catalog().len(),
@@ -64,9 +64,9 @@ pub fn run(b: &RecommendBench) -> Result<()> {
         measure(&stage1, &brands[..brands.len().min(20)], b.k, &spec)?;
         let two = measure(&learned, &brands, b.k, &spec)?;
         let one = measure(&stage1, &brands, b.k, &spec)?;
-        println!("  {label:<26}  {:>8} {:>8} {:>8} {:>8}", "p50 ms", "p95 ms", "p99 ms", "max ms");
+        outln!("  {label:<26}  {:>8} {:>8} {:>8} {:>8}", "p50 ms", "p95 ms", "p99 ms", "max ms");
         for (name, v) in [("both stages", &two), ("stage 1 alone", &one)] {
-            println!(
+            outln!(
                 "    {name:<24}  {:>8.2} {:>8.2} {:>8.2} {:>8.2}",
                 percentile(v, 0.5),
                 percentile(v, 0.95),
@@ -74,21 +74,21 @@ pub fn run(b: &RecommendBench) -> Result<()> {
                 v[v.len() - 1]
             );
         }
-        println!("    p99 ratio (both / stage 1): {:.2}", percentile(&two, 0.99) / percentile(&one, 0.99));
+        outln!("    p99 ratio (both / stage 1): {:.2}", percentile(&two, 0.99) / percentile(&one, 0.99));
     }
     if b.recall_brands > 0 {
         let n = learned.model().brand_ids.len();
         let brands: Vec<usize> = (0..n).step_by(n.div_ceil(b.recall_brands).max(1)).collect();
         let t = Instant::now();
         let at = kolrec::evaluate::retrieval::recall(&learned, &brands, &[50, 100, 200, 300, 500, 1000], 10);
-        println!(
+        outln!(
             "  retrieval recall of the ranker's top-10 over all {} creators ({} brands, {:.0}s):",
             learned.catalog().len(),
             brands.len(),
             t.elapsed().as_secs_f64()
         );
         for r in at {
-            println!("    N = {:<5} {:.3}", r.candidates, r.all);
+            outln!("    N = {:<5} {:.3}", r.candidates, r.all);
         }
     }
     Ok(())

@@ -180,7 +180,7 @@ pub fn run(b: &ServeBench) -> Result<()> {
     let filters = json!({"platform": [platform], "tier": [tier.as_str()]});
     let spec = FilterSpec { platforms: vec![platform.clone()], tiers: vec![tier], ..Default::default() };
     let allowed = engine.compile(&spec)?.allowed();
-    println!(
+    outln!(
         "bench serve on {}: {} creators, {} brands, ranker {} ({} candidates), opened in-process in {open_s:.1}s",
         b.model.display(),
         engine.catalog().len(),
@@ -188,7 +188,7 @@ pub fn run(b: &ServeBench) -> Result<()> {
         engine.ranker_name(),
         engine.candidates(20)
     );
-    println!("  filtered scenario: platform {platform} + tier {} leaves {allowed} creators", tier.as_str());
+    outln!("  filtered scenario: platform {platform} + tier {} leaves {allowed} creators", tier.as_str());
     let in_process = |spec: &FilterSpec, threads: usize, n: usize| -> Result<(f64, Vec<f64>)> {
         let t = Instant::now();
         let per: Vec<Vec<f64>> = std::thread::scope(|sc| {
@@ -215,13 +215,13 @@ pub fn run(b: &ServeBench) -> Result<()> {
         Ok((n as f64 / t.elapsed().as_secs_f64(), ms))
     };
     let pct = |ms: &[f64], q: f64| ms[((ms.len() - 1) as f64 * q).round() as usize];
-    println!("  in-process (engine.recommend, k 20)      threads   q/s     p50 ms  p99 ms");
+    outln!("  in-process (engine.recommend, k 20)      threads   q/s     p50 ms  p99 ms");
     let n_in = 2000.min(brands.len() * 4).max(200);
     in_process(&FilterSpec::default(), 1, 100)?;
     for (label, s) in [("no filter", FilterSpec::default()), ("platform + tier", spec.clone())] {
         for threads in [1, 2] {
             let (qps, ms) = in_process(&s, threads, n_in)?;
-            println!("    {label:<38} {threads:>2} {qps:>8.0} {:>8.2} {:>7.2}", pct(&ms, 0.5), pct(&ms, 0.99));
+            outln!("    {label:<38} {threads:>2} {qps:>8.0} {:>8.2} {:>7.2}", pct(&ms, 0.5), pct(&ms, 0.99));
         }
     }
     drop(engine);
@@ -247,7 +247,7 @@ pub fn run(b: &ServeBench) -> Result<()> {
         std::thread::sleep(Duration::from_millis(100));
     }
     let (_, one_model) = memory(pid);
-    println!(
+    outln!(
         "  server ready in {:.1}s; resident memory with one model loaded: {}",
         t.elapsed().as_secs_f64(),
         kolrec::fsutil::human_bytes(one_model)
@@ -258,23 +258,23 @@ pub fn run(b: &ServeBench) -> Result<()> {
     let filtered = |i: usize| brand_query(&brands, i, &filters);
     // Warm-up: page in the index and the trees.
     load(&rt, &http, &url, 100.0, 2.0, &unfiltered);
-    println!("{HEADER}");
+    outln!("{HEADER}");
     let r = load(&rt, &http, &url, b.rate, b.seconds, &unfiltered);
-    println!("{}", r.line("recommend, no filter, k 20", b.rate));
+    outln!("{}", r.line("recommend, no filter, k 20", b.rate));
     let r = load(&rt, &http, &url, b.filtered_rate, b.seconds, &filtered);
-    println!("{}", r.line("recommend, platform + tier, k 20", b.filtered_rate));
+    outln!("{}", r.line("recommend, platform + tier, k 20", b.filtered_rate));
     let mut held = None;
     for &rate in &b.ramp {
         let r = load(&rt, &http, &url, rate, b.seconds, &unfiltered);
-        println!("{}", r.line("ramp: no filter", rate));
+        outln!("{}", r.line("ramp: no filter", rate));
         if r.failed > 0 || r.pct(0.99) > 50.0 {
             break;
         }
         held = Some(rate);
     }
     match held {
-        Some(r) => println!("  highest rate held with p99 <= 50 ms and no failure: {r:.0}/s"),
-        None => println!("  no rate of the ramp held p99 <= 50 ms"),
+        Some(r) => outln!("  highest rate held with p99 <= 50 ms and no failure: {r:.0}/s"),
+        None => outln!("  no rate of the ramp held p99 <= 50 ms"),
     }
 
     // A reload of the same directory (a full load and verification) during fixed-rate load.
@@ -293,8 +293,8 @@ pub fn run(b: &ServeBench) -> Result<()> {
     let (status, body) = reloaded?;
     ensure!(status == 200, "the reload failed: {status} {body}");
     let (peak, _) = memory(pid);
-    println!("{}", r.line("reload during load, no filter", b.filtered_rate));
-    println!(
+    outln!("{}", r.line("reload during load, no filter", b.filtered_rate));
+    outln!(
         "  reload: {reload_s:.1}s to load, verify and swap; {} failed of {} requests; peak memory {} = {:.2}x one loaded model ({} before the reload)",
         r.failed,
         r.ms.len() + r.failed,
@@ -303,7 +303,7 @@ pub fn run(b: &ServeBench) -> Result<()> {
         kolrec::fsutil::human_bytes(peak_before)
     );
     if r.statuses.keys().any(|&s| s != 200) {
-        println!("  statuses during the reload run: {:?}", r.statuses);
+        outln!("  statuses during the reload run: {:?}", r.statuses);
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())

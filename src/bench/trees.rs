@@ -46,7 +46,7 @@ pub fn run(b: &TreesBench) -> Result<()> {
     let (ds, _) = kolrec::dataset::load(b.data, &Default::default())?;
     let split = evaluate::time_split(&ds.campaigns, 0.2)?;
     let rows = tree_rows(&ds, &split.train, &b.affinity, &b.ranker)?;
-    println!(
+    outln!(
         "bench trees on {}: {} training and {} validation out-of-fold pairs from the {} campaign rows before {} ({} features)",
         b.data.display(),
         rows.train.0.len(),
@@ -107,16 +107,16 @@ pub fn run(b: &TreesBench) -> Result<()> {
         va += da * da;
         vb += db * db;
     }
-    println!("  {:<22} {:>8} {:>10} {:>16}", "booster", "trees", "fit s", "validation RMSE");
-    println!("  {:<22} {:>8} {:>10.2} {:>16.4}", "forust-ml (kolrec)", fit.trees, forust_s, forust_rmse);
-    println!(
+    outln!("  {:<22} {:>8} {:>10} {:>16}", "booster", "trees", "fit s", "validation RMSE");
+    outln!("  {:<22} {:>8} {:>10.2} {:>16.4}", "forust-ml (kolrec)", fit.trees, forust_s, forust_rmse);
+    outln!(
         "  {:<22} {:>8} {:>10.2} {:>16.4}",
         format!("LightGBM {}", v["version"].as_str().unwrap_or("?")),
         v["trees"],
         v["fit_seconds"].as_f64().unwrap_or(f64::NAN),
         v["valid_rmse"].as_f64().unwrap_or(f64::NAN)
     );
-    println!("  correlation of the two boosters' validation predictions: {:.3}", c / (va * vb).sqrt());
-    println!("  (rows written to {}; both on 2 threads)", b.out.display());
+    outln!("  correlation of the two boosters' validation predictions: {:.3}", c / (va * vb).sqrt());
+    outln!("  (rows written to {}; both on 2 threads)", b.out.display());
     Ok(())
 }

@@ -185,3 +185,40 @@ fn the_release_binary_has_no_fault_injection_hook() {
         assert_eq!(has(hook), built_with_failpoints, "{}", String::from_utf8_lossy(hook));
     }
 }
+
+/// Output that cannot be written is an error naming standard output (a full disk: exit 2), or
+/// the end of the job when its reader left (`kolrec … | head -1`: exit 0) — never a panic.
+#[test]
+fn output_to_a_full_device_or_a_closed_pipe_never_panics() {
+    use std::process::{Command, Stdio};
+    let (data, model) = served_market();
+    let (d, m) = (data.to_str().unwrap(), model.to_str().unwrap());
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["validate", "--data", d],
+        vec!["recommend", "--model", m, "--brand", "b000001", "-k", "50"],
+        vec!["similar", "--model", m, "--influencer", "kol0000001", "--json"],
+    ];
+    for args in &commands {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_kolrec")).args(args).stdout(full).output().unwrap();
+        assert_eq!(o.status.code(), Some(2), "{args:?} > /dev/full: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains("cannot write to standard output") && e.contains("No space left on device"),
+            "{args:?}: {e}"
+        );
+
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kolrec"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The reader leaves before the command has written anything.
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        let e = stderr(&o);
+        assert!(!e.contains("panicked"), "{args:?} | closed: {e}");
+        assert_eq!(o.status.code(), Some(0), "{args:?} | closed: {e}");
+    }
+}
