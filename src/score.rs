@@ -156,6 +156,16 @@ pub fn output_frame(parsed: &Parsed, rows: &[ScoredRow]) -> DataFrame {
     let pick = |f: &dyn Fn(&ScoredRow) -> Option<f32>| -> Vec<Option<f32>> {
         at.iter().map(|k| k.and_then(|k| f(&rows[k]))).collect()
     };
+    // An input column named like an added one keeps its data under the first free name of
+    // `NAME_input`, `NAME_input_2`, … (a scored file scored again has both `status` and
+    // `status_input`).
+    let mut taken: std::collections::HashSet<String> = parsed
+        .input
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .chain(ADDED.iter().map(|a| a.to_string()))
+        .collect();
     let mut cols: Vec<Column> = parsed
         .input
         .columns()
@@ -163,7 +173,13 @@ pub fn output_frame(parsed: &Parsed, rows: &[ScoredRow]) -> DataFrame {
         .map(|c| {
             let mut c = c.clone();
             if ADDED.contains(&c.name().as_str()) {
-                c.rename(format!("{}_input", c.name()).into());
+                let base = format!("{}_input", c.name());
+                let name = std::iter::once(base.clone())
+                    .chain((2..).map(|k| format!("{base}_{k}")))
+                    .find(|n| !taken.contains(n))
+                    .expect("a free name");
+                taken.insert(name.clone());
+                c.rename(name.into());
             }
             c
         })

@@ -90,6 +90,23 @@ fn the_contract_table_is_scored_with_known_creators_and_growth() {
     assert!(strings(&df, "status")[5].contains("followers 'lots' is not a count"));
     let growth = strings(&df, "growth_probability");
     assert!(growth[..5].iter().filter(|g| !g.is_empty()).count() >= 4, "{growth:?}");
+
+    // Its own output scored again (it has `influencer_id_input`, `status`, …): every column is
+    // kept under a name of its own, the first scoring's beside the second's.
+    let again = dir.join("scored-again.parquet");
+    let o = score(model, "b000002", &out, s(&again), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df2 = read(&again);
+    let names: Vec<String> = df2.get_column_names().iter().map(|n| n.to_string()).collect();
+    let unique: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(unique.len(), names.len(), "{names:?}");
+    assert_eq!(df2.height(), 6);
+    // The first output's `influencer_id` moves aside to the first free name; its own
+    // `influencer_id_input` stays.
+    assert_eq!(strings(&df2, "influencer_id_input_2"), strings(&df, "influencer_id"));
+    assert_eq!(strings(&df2, "influencer_id_input"), strings(&df, "influencer_id_input"));
+    assert_eq!(strings(&df2, "status_input"), strings(&df, "status"));
+    assert_eq!(strings(&df2, "known_to_model")[..5], ["true"; 5]);
 }
 
 #[test]
