@@ -46,6 +46,11 @@ impl fmt::Display for Table {
     }
 }
 
+/// The largest count or amount a table may hold: more than any platform's followers or any
+/// campaign's impressions or spend (in any currency), and far from where the solver's `f32`
+/// sums overflow (a row of 1e308 clicks made its normal equations indefinite).
+pub const MAX_AMOUNT: f64 = 1e15;
+
 /// What a column holds and which values are legal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

@@ -15,6 +15,8 @@ pub enum ProblemKind {
     WrongType,
     Negative,
     OutOfRange,
+    /// A count or amount too large to be real (and to keep the solver's `f32` sums finite).
+    TooLarge,
     BadDate,
     BadObjective,
     SharesDontSum,
@@ -35,6 +37,7 @@ impl ProblemKind {
             ProblemKind::WrongType => "wrong type",
             ProblemKind::Negative => "negative value",
             ProblemKind::OutOfRange => "share outside 0..1",
+            ProblemKind::TooLarge => "count or amount above 10^15",
             ProblemKind::BadDate => "unparseable date",
             ProblemKind::BadObjective => "unknown objective",
             ProblemKind::SharesDontSum => "age shares do not sum to 1",

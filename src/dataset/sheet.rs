@@ -181,6 +181,14 @@ impl<'a> Sheet<'a> {
                             ProblemKind::Negative,
                             format!("{x} < 0: counts, money and shares must be >= 0"),
                         );
+                    } else if spec.kind == Kind::Count && x > crate::contract::MAX_AMOUNT {
+                        self.report(
+                            row,
+                            name,
+                            ProblemKind::TooLarge,
+                            format!("{x} > 10^15: no count or amount is that large"),
+                        );
+                        return f64::NAN;
                     } else if spec.kind == Kind::Share && x > 1.0 {
                         self.report(
                             row,

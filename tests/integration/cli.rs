@@ -11,6 +11,37 @@ fn validate_failure_exits_2_and_names_the_problem() {
     let err = stderr(&o);
     assert!(err.starts_with("error: invalid dataset in"), "{err}");
     assert!(err.contains("campaigns.csv, row 2, column 'cost': negative value"), "{err}");
+
+    // Valid by type but too large to be real: refused by validation (it made the solver panic),
+    // and a lenient training quarantines the row and trains on the rest.
+    let huge = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000,90000,200", "c1,b1,i2,2025-01-06,5000,1e308,1e308");
+    let dir = dataset("cli-huge", &[("campaigns", &huge)]);
+    let d = dir.to_str().unwrap();
+    for cmd in [vec!["validate", "--data", d], vec!["train", "--data", d, "--out", &format!("{d}/m"), "--factors", "4"]]
+    {
+        let o = kolrec(&cmd);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("row 2, column 'impressions': count or amount above 10^15"), "{err}");
+        assert!(err.contains("1e308 > 10^15") || err.contains("> 10^15: no count"), "{err}");
+    }
+    let m = format!("{d}/lenient-model");
+    let o = kolrec(&[
+        "train",
+        "--data",
+        d,
+        "--out",
+        &m,
+        "--lenient",
+        "--factors",
+        "4",
+        "--iterations",
+        "2",
+        "--no-ranker",
+        "--no-growth",
+        "--no-index",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 #[test]
