@@ -28,7 +28,7 @@ last=$("$py" -c "import polars as pl, sys; print(pl.read_parquet(sys.argv[1])['d
 "$k" eval --data "$data" --model "$model" --ks 5,10,20,50,100 > "$results/eval.txt"
 "$k" recommend --model "$model" --brand b000001 -k 10 --json > "$results/recommend_b000001.json"
 "$k" recommend --model "$model" --brief-category beauty --brief-country CN -k 10 --json > "$results/recommend_brief_beauty.json"
-"$k" growth --model "$model" --data "$data" --as-of "$last" --out "$results/growth.parquet" --top 5 > "$results/growth.txt"
+"$k" growth --model "$model" --data "$data" --as-of "$last" --out "$results/growth.parquet" --overwrite --top 5 > "$results/growth.txt"
 "$k" export --model "$model" --data "$data" --out "$results/export" -k 100 --date "$last" --overwrite --quiet > "$results/export.txt"
 
 echo "== executing notebooks"

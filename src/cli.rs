@@ -19,7 +19,7 @@ use kolrec::describe::Summary;
 use kolrec::engine::{Engine, EngineError, IndexUse, OpenOptions};
 use kolrec::evaluate::{self, EvalConfig};
 use kolrec::export::{ExportConfig, ExportJob};
-use kolrec::fsutil::{human_bytes, peak_rss_bytes};
+use kolrec::fsutil::{Input, check_output, human_bytes, peak_rss_bytes};
 use kolrec::import::{self, ImportConfig};
 use kolrec::model_dir::{self, DataInfo, ModelDirError};
 use kolrec::parse::{format_date, iso_date};
@@ -76,6 +76,10 @@ fn engine_error(e: EngineError) -> anyhow::Error {
 
 fn generate(a: GenerateArgs) -> Result<()> {
     let p = a.params()?;
+    // Generating replaces the tables of a dataset already there (in either format).
+    if !a.overwrite && std::fs::read_dir(&a.out).is_ok_and(|mut d| d.next().is_some()) {
+        bail!("--out {} is not empty; pass --overwrite to replace the dataset in it", a.out.display());
+    }
     let summary =
         sim::generate(&p, &a.out, a.quiet || a.json).with_context(|| format!("generating into {}", a.out.display()))?;
     let peak = peak_rss_bytes();
@@ -108,6 +112,11 @@ fn require_dir(p: &Path, what: &str) -> Result<()> {
 fn validate(a: ValidateArgs) -> Result<()> {
     require_dir(&a.data, "--data")?;
     let rejected_path = a.rejected.clone().unwrap_or_else(|| a.data.join(model_dir::REJECTED_FILE));
+    // The rejected rows are rewritten on every run, but never over one of the tables.
+    let tables: Vec<std::path::PathBuf> =
+        kolrec::contract::Table::ALL.iter().filter_map(|t| kolrec::table::locate(&a.data, t.name()).ok()).collect();
+    let inputs: Vec<Input> = tables.iter().map(|t| Input::File(t)).collect();
+    check_output(&rejected_path, &inputs, true)?;
     let opts = LoadOptions { lenient: a.lenient, max_shown: a.max_problems };
     let t0 = Instant::now();
     let (ds, report) = dataset::load(&a.data, &opts)?;
@@ -159,6 +168,7 @@ fn import_list(a: ImportArgs) -> Result<()> {
         bail!("--input '{}' is not a file", a.input.display());
     }
     Format::of(&a.out)?;
+    check_output(&a.out, &[Input::File(&a.input)], a.overwrite)?;
     let cfg = ImportConfig { input: a.input, platform: a.platform, out: a.out, id_column: a.id_column };
     let report = import::import(&cfg).map_err(import_error)?;
     outln!("{report}");
@@ -332,6 +342,7 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
     let day = date_arg("--as-of", &a.as_of)?;
     if let Some(out) = &a.out {
         Format::of(out)?;
+        check_output(out, &[Input::Dataset(&a.data), Input::Model(&a.model)], a.overwrite)?;
     }
     let engine = growth_engine(&a.model, IndexUse::Skip)?;
     let ds = load_read_only(&a.data, &a.lenient)?;
@@ -355,6 +366,9 @@ fn growth(a: GrowthCmdArgs) -> Result<()> {
 
 fn score(a: ScoreArgs) -> Result<()> {
     Format::of(&a.out)?;
+    let mut inputs = vec![Input::File(&a.input), Input::Model(&a.model)];
+    inputs.extend(a.data.as_deref().map(Input::Dataset));
+    check_output(&a.out, &inputs, a.overwrite)?;
     let who = a.brief.who(a.brand.as_deref())?;
     let as_of = a.as_of.as_deref().map(|d| date_arg("--as-of", d)).transpose()?;
     let engine = match &a.data {

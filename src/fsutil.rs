@@ -70,3 +70,89 @@ mod tests {
         assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
     }
 }
+
+/// What a command reads, for [`check_output`].
+#[derive(Clone, Copy, Debug)]
+pub enum Input<'a> {
+    /// A file the command reads.
+    File(&'a Path),
+    /// A dataset directory the command reads but does not own.
+    Dataset(&'a Path),
+    /// A model directory the command reads but does not own.
+    Model(&'a Path),
+}
+
+/// Why an output path is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{} is an input of this command; write the output elsewhere", out.display())]
+    IsInput { out: PathBuf },
+    #[error("{} is inside the {what} directory {}, which this command reads and does not own; write the output elsewhere", out.display(), dir.display())]
+    Inside { out: PathBuf, what: &'static str, dir: PathBuf },
+    #[error("{} exists; pass --overwrite to replace it", out.display())]
+    Exists { out: PathBuf },
+}
+
+/// `path` with its directory resolved (the file itself need not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    let name = path.file_name().map(PathBuf::from).unwrap_or_default();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    match dir.canonicalize() {
+        Ok(d) => d.join(name),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Refuse an output file that is one of the command's inputs, lies inside a dataset or model
+/// directory the command only reads, or exists already (unless `overwrite`): a mistyped `--out`
+/// must never replace data.
+pub fn check_output(out: &Path, inputs: &[Input<'_>], overwrite: bool) -> Result<(), OutputError> {
+    let o = resolved(out);
+    for input in inputs {
+        match *input {
+            Input::File(f) => {
+                if resolved(f) == o {
+                    return Err(OutputError::IsInput { out: out.into() });
+                }
+            }
+            Input::Dataset(d) | Input::Model(d) => {
+                let what = if matches!(input, Input::Dataset(_)) { "dataset" } else { "model" };
+                if let Ok(d) = d.canonicalize()
+                    && o.starts_with(&d)
+                {
+                    return Err(OutputError::Inside { out: out.into(), what, dir: d });
+                }
+            }
+        }
+    }
+    if !overwrite && out.exists() {
+        return Err(OutputError::Exists { out: out.into() });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod output_tests {
+    use super::*;
+
+    #[test]
+    fn outputs_that_would_replace_inputs_are_refused() {
+        let dir = std::env::temp_dir().join(format!("kolrec-out-{}", std::process::id()));
+        let data = dir.join("data");
+        std::fs::create_dir_all(&data).unwrap();
+        let table = data.join("campaigns.csv");
+        std::fs::write(&table, "x").unwrap();
+        let list = dir.join("list.csv");
+        std::fs::write(&list, "x").unwrap();
+        // The same file by another spelling.
+        let other_spelling = data.join("..").join("list.csv");
+        assert!(matches!(check_output(&other_spelling, &[Input::File(&list)], true), Err(OutputError::IsInput { .. })));
+        assert!(matches!(check_output(&table, &[Input::Dataset(&data)], true), Err(OutputError::Inside { .. })));
+        let e = check_output(&data.join("new.csv"), &[Input::Model(&data)], false).unwrap_err().to_string();
+        assert!(e.contains("inside the model directory"), "{e}");
+        assert!(matches!(check_output(&list, &[], false), Err(OutputError::Exists { .. })));
+        check_output(&list, &[], true).unwrap();
+        check_output(&dir.join("fresh.csv"), &[Input::File(&list), Input::Dataset(&data)], false).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

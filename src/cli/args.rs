@@ -59,6 +59,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct ScoreArgs {
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
     #[arg(long)]
     pub model: PathBuf,
     /// A trained brand's ID (or give a brief with --brief-category ...).
@@ -374,6 +377,9 @@ impl GrowthArgs {
 
 #[derive(Args, Debug)]
 pub struct GrowthCmdArgs {
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
     #[arg(long)]
     pub model: PathBuf,
     #[arg(long)]
@@ -643,6 +649,9 @@ pub enum FormatArg {
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
+    /// Replace a dataset already in `--out` (without it, a non-empty directory is refused).
+    #[arg(long)]
+    pub overwrite: bool,
     #[arg(long)]
     pub out: PathBuf,
     #[arg(long, default_value_t = 42)]
@@ -692,6 +701,9 @@ pub struct ValidateArgs {
 
 #[derive(Args, Debug)]
 pub struct ImportArgs {
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub overwrite: bool,
     #[arg(long)]
     pub input: PathBuf,
     /// Platform of the list's creators (douyin, kuaishou, xiaohongshu, bilibili, weibo,

@@ -253,3 +253,105 @@ fn output_to_a_full_device_or_a_closed_pipe_never_panics() {
         assert_eq!(o.status.code(), Some(0), "{args:?} | closed: {e}");
     }
 }
+
+/// An output that is an input, lies inside a dataset or model directory the command only reads,
+/// or already exists (without `--overwrite`) is refused before anything is written.
+#[test]
+fn outputs_never_replace_inputs_or_existing_files() {
+    let (served_data, model) = served_market();
+    let m = model.to_str().unwrap();
+    // A copy of the served market's data, so a failure here cannot damage the shared one.
+    let data = scratch("clobber-data");
+    for e in std::fs::read_dir(served_data).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), data.join(e.file_name())).unwrap();
+        }
+    }
+    let d = data.to_str().unwrap();
+    let table = |name: &str| {
+        std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.file_stem().is_some_and(|s| s == name))
+            .unwrap()
+    };
+    let snapshots = table("follower_snapshots");
+    let campaigns = table("campaigns");
+    let before = |p: &std::path::Path| std::fs::read(p).unwrap();
+    let (snap0, camp0) = (before(&snapshots), before(&campaigns));
+    let refused = |args: &[&str], want: &str| {
+        let o = kolrec(args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stdout(&o));
+        assert!(stderr(&o).contains(want), "{args:?}: {}", stderr(&o));
+    };
+
+    refused(
+        &["validate", "--data", d, "--lenient", "--rejected", campaigns.to_str().unwrap()],
+        "is an input of this command",
+    );
+    let growth_out = snapshots.with_extension("csv");
+    refused(
+        &["growth", "--model", m, "--data", d, "--as-of", "2025-05-01", "--out", growth_out.to_str().unwrap()],
+        "inside the dataset directory",
+    );
+    let into_model = model.join("scores.csv");
+    refused(
+        &["growth", "--model", m, "--data", d, "--as-of", "2025-05-01", "--out", into_model.to_str().unwrap()],
+        "inside the model directory",
+    );
+    assert!(before(&snapshots) == snap0 && before(&campaigns) == camp0, "the tables are untouched");
+
+    let dir = scratch("clobber-lists");
+    let list = dir.join("list.csv");
+    std::fs::write(&list, "influencer_id,platform,category,followers\nkol0000001,douyin,beauty,1000\n").unwrap();
+    let l = list.to_str().unwrap();
+    refused(&["score", "--model", m, "--brand", "b000001", "--input", l, "--out", l], "is an input of this command");
+    refused(&["import", "--input", l, "--platform", "douyin", "--out", l], "is an input of this command");
+    let out = dir.join("scored.csv");
+    let o = kolrec(&["score", "--model", m, "--brand", "b000001", "--input", l, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    refused(
+        &["score", "--model", m, "--brand", "b000001", "--input", l, "--out", out.to_str().unwrap()],
+        "pass --overwrite",
+    );
+    let o = kolrec(&[
+        "score",
+        "--model",
+        m,
+        "--brand",
+        "b000001",
+        "--input",
+        l,
+        "--out",
+        out.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(&list).unwrap().lines().count(), 2, "the list is untouched");
+
+    // generate into a directory holding a dataset replaces it only when asked.
+    let gen_args = |extra: &[&str]| {
+        let mut a = vec![
+            "generate",
+            "--out",
+            d,
+            "--brands",
+            "5",
+            "--influencers",
+            "30",
+            "--campaigns",
+            "50",
+            "--days",
+            "60",
+            "--quiet",
+        ];
+        a.extend_from_slice(extra);
+        kolrec(&a)
+    };
+    let o = gen_args(&[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not empty; pass --overwrite"), "{}", stderr(&o));
+    assert_eq!(before(&campaigns), camp0, "refused before anything was written");
+    assert!(gen_args(&["--overwrite"]).status.success());
+}
