@@ -174,7 +174,10 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, ModelDirError> {
         std::fs::read(&path).map_err(|e| ModelDirError::Manifest { path: path.clone(), reason: e.to_string() })?;
     let v: serde_json::Value = serde_json::from_slice(&bytes)
         .map_err(|e| ModelDirError::Manifest { path: path.clone(), reason: e.to_string() })?;
-    let found = v["format_version"].as_u64().unwrap_or(0) as u32;
+    let Some(found) = v["format_version"].as_u64().and_then(|f| u32::try_from(f).ok()) else {
+        let reason = format!("format_version is missing or not a whole number (found {})", v["format_version"]);
+        return Err(ModelDirError::Manifest { path, reason });
+    };
     if found != FORMAT_VERSION {
         return Err(ModelDirError::ManifestVersion { path, found });
     }

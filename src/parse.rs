@@ -131,6 +131,36 @@ pub fn format_date(days: i32) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// A time of day as ISO 8601 and common exports write it: `HH:MM`, `HH:MM:SS`, optional
+/// fraction, optional `Z` or `±HH:MM` / `±HHMM` offset.
+fn is_time(s: &str) -> bool {
+    let s = s.trim();
+    let s = s.strip_suffix("UTC").or_else(|| s.strip_suffix("utc")).map_or(s, str::trim_end);
+    let (clock, zone) = match s.find(['Z', 'z', '+', '-']) {
+        Some(i) => (&s[..i], &s[i..]),
+        None => (s, ""),
+    };
+    let (hms, frac) = clock.split_once('.').unwrap_or((clock, ""));
+    let parts: Vec<&str> = hms.split(':').collect();
+    let two = |p: &str, max: u32| {
+        p.len() == 2 && p.bytes().all(|c| c.is_ascii_digit()) && p.parse::<u32>().is_ok_and(|v| v <= max)
+    };
+    let clock_ok = matches!(parts.len(), 2 | 3)
+        && two(parts[0], 23)
+        && two(parts[1], 59)
+        && parts.get(2).is_none_or(|p| two(p, 60))
+        && frac.bytes().all(|c| c.is_ascii_digit())
+        && (frac.is_empty() || parts.len() == 3);
+    let zone_ok = match zone {
+        "" | "Z" | "z" => true,
+        z => {
+            let z = z[1..].replace(':', "");
+            z.len() == 4 && two(&z[..2], 23) && two(&z[2..], 59)
+        }
+    };
+    clock_ok && zone_ok
+}
+
 /// Seconds since the epoch as a UTC timestamp, `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn format_timestamp(secs: u64) -> String {
     let (days, s) = ((secs / 86_400) as i32, secs % 86_400);
@@ -143,11 +173,13 @@ pub fn now_timestamp() -> String {
 }
 
 /// Parse an ISO 8601 date (`YYYY-MM-DD`, optionally followed by `T` or a space and a time, which
-/// is ignored) into days since 1970-01-01. The calendar date must exist.
+/// is checked and then ignored) into days since 1970-01-01. The calendar date must exist;
+/// anything after it that is not a time (`2025-01-05 garbage`) makes it no date.
 pub fn iso_date(s: &str) -> Option<i32> {
     let t = s.trim();
     let date = match t.find(['T', ' ']) {
-        Some(i) => &t[..i],
+        Some(i) if is_time(&t[i + 1..]) => &t[..i],
+        Some(_) => return None,
         None => t,
     };
     let b = date.as_bytes();
@@ -221,6 +253,31 @@ mod tests {
         match messy_number(s) {
             Cell::Value(x) => x,
             other => panic!("{s:?} parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_date_may_carry_a_time_but_nothing_else() {
+        let d = iso_date("2025-01-05").unwrap();
+        for ok in [
+            "2025-01-05T10:30",
+            "2025-01-05 10:30:00",
+            "2025-01-05T10:30:00.123Z",
+            "2025-01-05T23:59:59+08:00",
+            "2025-01-05 00:00:00-0500",
+            "2025-01-05 00:00:00 UTC",
+        ] {
+            assert_eq!(iso_date(ok), Some(d), "{ok}");
+        }
+        for bad in [
+            "2025-01-05 garbage",
+            "2025-01-05T",
+            "2025-01-05T25:00",
+            "2025-01-05 10:30 pm",
+            "2025-01-05T10:30:00+8",
+            "2025-01-05 10",
+        ] {
+            assert_eq!(iso_date(bad), None, "{bad}");
         }
     }
 

@@ -12,6 +12,13 @@ fn validate_failure_exits_2_and_names_the_problem() {
     assert!(err.starts_with("error: invalid dataset in"), "{err}");
     assert!(err.contains("campaigns.csv, row 2, column 'cost': negative value"), "{err}");
 
+    // A date with anything after it but a time is no date.
+    let junk = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,", "c1,b1,i2,2025-01-06 garbage,");
+    let dir = dataset("cli-date-junk", &[("campaigns", &junk)]);
+    let o = kolrec(&["validate", "--data", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("row 2, column 'date': unparseable date"), "{}", stderr(&o));
+
     // Valid by type but too large to be real: refused by validation (it made the solver panic),
     // and a lenient training quarantines the row and trains on the rest.
     let huge = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000,90000,200", "c1,b1,i2,2025-01-06,5000,1e308,1e308");

@@ -164,6 +164,12 @@ fn corrupt_future_and_missing_models_give_specific_errors() {
     .unwrap();
     let e = stderr(&eval(&manifest_future));
     assert!(e.contains("manifest format version 9"), "{e}");
+    for (bad, shown) in [("\"format_version\": \"1\"", "\"1\""), ("\"format_version_\": 1", "null")] {
+        let dir = copy_fixture("manifest-version-field");
+        std::fs::write(dir.join("manifest.json"), text.replacen("\"format_version\": 1", bad, 1)).unwrap();
+        let e = stderr(&eval(&dir));
+        assert!(e.contains(&format!("format_version is missing or not a whole number (found {shown})")), "{e}");
+    }
 
     let e = stderr(&eval(&scratch("empty-model")));
     assert!(e.contains("holds no kolrec model (no manifest.json)"), "{e}");
