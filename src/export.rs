@@ -225,16 +225,30 @@ fn pid_alive(pid: u32) -> bool {
 struct Lock(PathBuf);
 
 impl Lock {
+    /// Create the lock exclusively (two runs cannot both succeed); a lock left by a process
+    /// that is gone is removed first, once.
     fn take(path: PathBuf, date: &str) -> Result<Lock, ExportError> {
-        if let Ok(text) = fs::read_to_string(&path)
-            && let Ok(pid) = text.trim().parse::<u32>()
-            && pid != std::process::id()
-            && pid_alive(pid)
-        {
-            return Err(ExportError::Locked { date: date.into(), pid, lock: path });
+        for attempt in 0..2 {
+            match fs::OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut f) => {
+                    use std::io::Write as _;
+                    f.write_all(std::process::id().to_string().as_bytes()).map_err(io(&path))?;
+                    return Ok(Lock(path));
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt == 0 => {
+                    let holder = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
+                    if let Some(pid) = holder.filter(|&p| p != std::process::id() && pid_alive(p)) {
+                        return Err(ExportError::Locked { date: date.into(), pid, lock: path });
+                    }
+                    // Stale (its process is gone, or it is ours from before): take it over.
+                    let _ = fs::remove_file(&path);
+                }
+                Err(e) => return Err(io(&path)(e)),
+            }
         }
-        fs::write(&path, std::process::id().to_string()).map_err(io(&path))?;
-        Ok(Lock(path))
+        // Another run took the stale lock between our removal and our create.
+        let pid = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok()).unwrap_or(0);
+        Err(ExportError::Locked { date: date.into(), pid, lock: path })
     }
 }
 
@@ -472,4 +486,26 @@ pub fn growth_scores(by_id: &GrowthById, engine: &Engine) -> Growth {
 pub fn today() -> i32 {
     let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
     (secs / 86_400) as i32
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    #[test]
+    fn the_lock_is_exclusive_and_a_stale_one_is_taken_over() {
+        let dir = std::env::temp_dir().join(format!("kolrec-lock-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("_LOCK");
+        // Held by a live process (pid 1 always runs).
+        fs::write(&path, "1").unwrap();
+        assert!(matches!(Lock::take(path.clone(), "2025-01-01"), Err(ExportError::Locked { pid: 1, .. })));
+        // Left by a process that is gone (above any pid_max).
+        fs::write(&path, "4999999").unwrap();
+        let held = Lock::take(path.clone(), "2025-01-01").unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), std::process::id().to_string());
+        drop(held);
+        assert!(!path.exists(), "released on drop");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

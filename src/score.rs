@@ -34,8 +34,10 @@ pub struct Parsed {
     pub input: DataFrame,
 }
 
+/// The column named `name` up to case and surrounding spaces (`Influencer_ID`, ` platform`), as
+/// the contract table is recognised.
 fn text_column(df: &DataFrame, name: &str) -> Option<Vec<Option<String>>> {
-    let c = df.column(name).ok()?;
+    let c = df.columns().iter().find(|c| c.name().trim().eq_ignore_ascii_case(name))?;
     let t = c.cast(&DataType::String).ok()?;
     Some(t.str().ok()?.iter().map(|v| v.map(|s| s.trim().to_string())).collect())
 }

@@ -13,6 +13,10 @@ use crate::fsutil::temp_sibling;
 pub enum TableError {
     #[error("missing table '{table}': expected {table}.csv or {table}.parquet in {}", dir.display())]
     Missing { table: String, dir: PathBuf },
+    #[error("table '{table}': {} is not a file (a directory?)", path.display())]
+    NotAFile { table: String, path: PathBuf },
+    #[error("cannot read the data directory {}: {reason}", dir.display())]
+    Directory { dir: PathBuf, reason: String },
     #[error("ambiguous table '{table}': both {table}.csv and {table}.parquet exist in {}; keep one", dir.display())]
     Ambiguous { table: String, dir: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
@@ -43,8 +47,14 @@ impl Format {
 
 /// Find the file holding table `name` in `dir`.
 pub fn locate(dir: &Path, name: &str) -> Result<PathBuf, TableError> {
+    if let Err(e) = std::fs::read_dir(dir) {
+        return Err(TableError::Directory { dir: dir.into(), reason: e.to_string() });
+    }
     let csv = dir.join(format!("{name}.csv"));
     let pq = dir.join(format!("{name}.parquet"));
+    if let Some(p) = [&csv, &pq].into_iter().find(|p| p.exists() && !p.is_file()) {
+        return Err(TableError::NotAFile { table: name.into(), path: p.clone() });
+    }
     match (csv.is_file(), pq.is_file()) {
         (true, false) => Ok(csv),
         (false, true) => Ok(pq),
@@ -195,6 +205,18 @@ impl Drop for BatchWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_that_is_a_directory_and_an_unreadable_data_directory_say_so() {
+        let dir = std::env::temp_dir().join(format!("kolrec-locate-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("campaigns.csv")).unwrap();
+        let e = locate(&dir, "campaigns").unwrap_err().to_string();
+        assert!(e.contains("campaigns.csv is not a file"), "{e}");
+        assert!(matches!(locate(&dir, "brands"), Err(TableError::Missing { .. })));
+        let e = locate(&dir.join("nope"), "brands").unwrap_err().to_string();
+        assert!(e.starts_with("cannot read the data directory") && e.contains("nope"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn a_table_is_written_into_directories_that_do_not_exist_yet() {

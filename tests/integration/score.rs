@@ -130,3 +130,26 @@ fn bad_score_inputs_exit_2_and_say_why() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("xlsx"), "{}", stderr(&o));
 }
+
+/// The contract's columns are found whatever their case and surrounding spaces, as the contract
+/// table itself is recognised (it was: every row "not scored: empty influencer_id", exit 0).
+#[test]
+fn contract_headers_match_whatever_their_case_and_spaces() {
+    let (data, model) = served_market();
+    let inf = read(&data.join("influencers.parquet"));
+    let ids = strings(&inf, "influencer_id");
+    let dir = scratch("score-headers");
+    let input = dir.join("list.csv");
+    let row = |r: usize, c: &str| strings(&inf, c)[r].clone();
+    let mut text = String::from("Influencer_ID, Platform ,CATEGORY,Followers\n");
+    for r in 0..3 {
+        text.push_str(&format!("{},{},{},{}\n", ids[r], row(r, "platform"), row(r, "category"), row(r, "followers")));
+    }
+    std::fs::write(&input, text).unwrap();
+    let out = dir.join("scored.csv");
+    let o = score(model, "b000002", &input, s(&out), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = read(&out);
+    assert_eq!(strings(&df, "status"), ["scored; no growth score (no follower snapshots given)"; 3]);
+    assert_eq!(strings(&df, "known_to_model"), ["true"; 3]);
+}
