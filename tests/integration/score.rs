@@ -142,8 +142,8 @@ fn contract_headers_match_whatever_their_case_and_spaces() {
     let input = dir.join("list.csv");
     let row = |r: usize, c: &str| strings(&inf, c)[r].clone();
     let mut text = String::from("Influencer_ID, Platform ,CATEGORY,Followers\n");
-    for r in 0..3 {
-        text.push_str(&format!("{},{},{},{}\n", ids[r], row(r, "platform"), row(r, "category"), row(r, "followers")));
+    for (r, id) in ids.iter().enumerate().take(3) {
+        text.push_str(&format!("{id},{},{},{}\n", row(r, "platform"), row(r, "category"), row(r, "followers")));
     }
     std::fs::write(&input, text).unwrap();
     let out = dir.join("scored.csv");
