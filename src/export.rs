@@ -463,6 +463,7 @@ impl<'a> ExportJob<'a> {
         } else {
             fs::rename(&partial, &final_dir).map_err(io(&final_dir))?;
         }
+        crate::fsutil::remove_stale_siblings(&final_dir);
         Ok(ExportSummary { partition: final_dir, manifest })
     }
 }

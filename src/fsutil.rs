@@ -22,8 +22,32 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
+    } else {
+        remove_stale_siblings(path);
     }
     result
+}
+
+/// Remove what killed runs left beside `path`: `.NAME.tmp-PID` and `.NAME.old-PID` files or
+/// directories (and `.NAME.tmp-PID.old`) whose process is gone. Best effort: a failure to remove
+/// one is not the caller's failure.
+pub fn remove_stale_siblings(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let file = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file.strip_prefix(&prefix) else { continue };
+        let Some(pid) = ["tmp-", "old-"].iter().find_map(|m| rest.strip_prefix(m)) else { continue };
+        let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
+        let Ok(pid) = digits.parse::<u32>() else { continue };
+        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+            continue;
+        }
+        let p = e.path();
+        let _ = if p.is_dir() { fs::remove_dir_all(&p) } else { fs::remove_file(&p) };
+    }
 }
 
 /// Peak resident set size of this process in bytes (Linux `VmHWM`), if the platform tells.
@@ -134,6 +158,27 @@ pub fn check_output(out: &Path, inputs: &[Input<'_>], overwrite: bool) -> Result
 #[cfg(test)]
 mod output_tests {
     use super::*;
+
+    #[test]
+    fn what_killed_runs_left_is_removed_and_what_live_ones_hold_is_kept() {
+        let dir = std::env::temp_dir().join(format!("kolrec-stale-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("affinity.bin");
+        let dead = dir.join(".affinity.bin.tmp-4999999");
+        let dead_dir = dir.join(".affinity.bin.old-4999998");
+        let live = dir.join(".affinity.bin.tmp-1");
+        let other = dir.join(".catalog.bin.tmp-4999999");
+        fs::write(&dead, "x").unwrap();
+        fs::create_dir_all(dead_dir.join("inner")).unwrap();
+        fs::write(&live, "x").unwrap();
+        fs::write(&other, "x").unwrap();
+        atomic_write(&target, b"model").unwrap();
+        assert_eq!(fs::read(&target).unwrap(), b"model");
+        assert!(!dead.exists() && !dead_dir.exists(), "left by processes that are gone");
+        assert!(live.exists(), "pid 1 is alive: its temp file may be in use");
+        assert!(other.exists(), "another file's leftovers are that file's to clean");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn outputs_that_would_replace_inputs_are_refused() {

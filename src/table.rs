@@ -131,6 +131,8 @@ pub fn write(frame: &mut DataFrame, path: &Path) -> Result<(), TableError> {
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
+    } else {
+        crate::fsutil::remove_stale_siblings(path);
     }
     result
 }
@@ -191,7 +193,10 @@ impl BatchWriter {
                 w.finish().map_err(werr)?;
             }
         }
-        fs::rename(&self.tmp, &self.path).map_err(|e| TableError::Write { path: self.path.clone(), source: e.into() })
+        fs::rename(&self.tmp, &self.path)
+            .map_err(|e| TableError::Write { path: self.path.clone(), source: e.into() })?;
+        crate::fsutil::remove_stale_siblings(&self.path);
+        Ok(())
     }
 }
 

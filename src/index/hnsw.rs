@@ -271,8 +271,9 @@ fn replace_dir(from: &Path, to: &Path) -> std::io::Result<()> {
         fs::rename(to, &old)?;
         fs::rename(from, to)?;
         let _ = fs::remove_dir_all(&old);
-        Ok(())
     } else {
-        fs::rename(from, to)
+        fs::rename(from, to)?;
     }
+    crate::fsutil::remove_stale_siblings(to);
+    Ok(())
 }
