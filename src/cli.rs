@@ -4,6 +4,7 @@
 
 mod args;
 mod bench_args;
+mod serve_args;
 
 use std::path::Path;
 use std::time::Instant;
@@ -27,6 +28,7 @@ use kolrec::pipeline::{QueryError, Who, check_k};
 use kolrec::sim::{self, truth::Truth};
 use kolrec::table::Format;
 use kolrec::train::{self, TrainConfig};
+pub use serve_args::*;
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
