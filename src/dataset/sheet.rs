@@ -55,6 +55,26 @@ impl<'a> Sheet<'a> {
                 fatal = true;
             }
         }
+        // The CSV reader renames a second column of exactly the same name `NAME_duplicated_K`
+        // and reads on; the contract calls any duplicate fatal.
+        let renamed: Vec<String> = columns
+            .keys()
+            .filter_map(|n| {
+                let (base, k) = n.rsplit_once("_duplicated_")?;
+                (k.bytes().all(|b| b.is_ascii_digit()) && !k.is_empty() && columns.contains_key(base))
+                    .then(|| base.to_string())
+            })
+            .collect();
+        for base in renamed {
+            problems.push(Problem {
+                file: file.clone(),
+                row: None,
+                column: Some(base),
+                kind: ProblemKind::DuplicateColumn,
+                detail: "the column appears more than once".into(),
+            });
+            fatal = true;
+        }
         for c in table.columns().iter().filter(|c| c.required) {
             if !columns.contains_key(c.name) {
                 problems.push(Problem {

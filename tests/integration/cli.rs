@@ -12,6 +12,14 @@ fn validate_failure_exits_2_and_names_the_problem() {
     assert!(err.starts_with("error: invalid dataset in"), "{err}");
     assert!(err.contains("campaigns.csv, row 2, column 'cost': negative value"), "{err}");
 
+    // A second column of exactly the same name is a duplicate, not a column to ignore.
+    let twice = CAMPAIGNS.replacen("objective\n", "objective,cost\n", 1).replace(",conversion\n", ",conversion,-999\n");
+    let twice = twice.replace(",reach\n", ",reach,-999\n");
+    let dir = dataset("cli-duplicate-column", &[("campaigns", &twice)]);
+    let o = kolrec(&["validate", "--data", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("column 'cost': duplicate column"), "{}", stderr(&o));
+
     // A date with anything after it but a time is no date.
     let junk = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,", "c1,b1,i2,2025-01-06 garbage,");
     let dir = dataset("cli-date-junk", &[("campaigns", &junk)]);
