@@ -68,9 +68,9 @@ pub enum AffinityError {
     #[error("invalid affinity parameter {name} = {value}: {reason}")]
     Param { name: &'static str, value: String, reason: &'static str },
     #[error(
-        "no campaign rows measure the '{objective}' objective ({rows} rows; e.g. engagement needs clicks, conversion needs conversions)"
+        "no campaign row can be learned from for the '{objective}' objective: of {rows} rows, {no_cost} have no positive cost and {no_outcome} lack the objective's outcome (every row needs a cost above 0 and impressions; engagement also needs clicks, conversion conversions or revenue)"
     )]
-    NoTargets { objective: Objective, rows: usize },
+    NoTargets { objective: Objective, rows: usize, no_cost: usize, no_outcome: usize },
     #[error("unknown brand '{0}': not in the model (describe it with features to get cold-start recommendations)")]
     UnknownBrand(String),
     #[error("unknown influencer '{0}': not in the model")]
@@ -195,7 +195,20 @@ impl AffinityModel {
         let market = Market::measure(&ds.campaigns, rows, params.objective);
         let (pairs, skipped) = outcome::pair_targets(&ds.campaigns, rows, &market, params.alpha, TargetKind::Rate);
         if pairs.is_empty() {
-            return Err(AffinityError::NoTargets { objective: params.objective, rows: rows.len() });
+            let c = &ds.campaigns;
+            let no_cost = rows.iter().filter(|&&r| !(c.cost[r].is_finite() && c.cost[r] > 0.0)).count();
+            let measured = |r: usize| match params.objective {
+                Objective::Reach => c.impressions[r].is_finite(),
+                Objective::Engagement => c.clicks[r].is_finite(),
+                Objective::Conversion => c.conversions[r].is_finite() || c.revenue[r].is_finite(),
+            };
+            let no_outcome = rows.iter().filter(|&&r| !measured(r)).count();
+            return Err(AffinityError::NoTargets {
+                objective: params.objective,
+                rows: rows.len(),
+                no_cost,
+                no_outcome,
+            });
         }
         let efficiency = Efficiency::measure(&ds.campaigns, rows, &ds.influencers);
         let (nb, ni) = (ds.brands.len(), ds.influencers.len());
@@ -594,6 +607,15 @@ mod tests {
         ds.campaigns.clicks.iter_mut().for_each(|c| *c = f64::NAN);
         let rows: Vec<usize> = (0..seen.len()).collect();
         let e = AffinityModel::fit(&ds, &rows, &small(1)).unwrap_err().to_string();
-        assert!(e.contains("no campaign rows measure the 'engagement' objective"), "{e}");
+        let n = rows.len();
+        assert!(
+            e.contains(&format!("'engagement' objective: of {n} rows, 0 have no positive cost and {n} lack")),
+            "{e}"
+        );
+        // Every cost 0, clicks all there: the message says it is the cost (it said "needs clicks").
+        let (mut ds, _) = checkerboard();
+        ds.campaigns.cost.iter_mut().for_each(|c| *c = 0.0);
+        let e = AffinityModel::fit(&ds, &rows, &small(1)).unwrap_err().to_string();
+        assert!(e.contains(&format!("of {n} rows, {n} have no positive cost and 0 lack")), "{e}");
     }
 }
