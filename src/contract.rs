@@ -51,6 +51,12 @@ impl fmt::Display for Table {
 /// sums overflow (a row of 1e308 clicks made its normal equations indefinite).
 pub const MAX_AMOUNT: f64 = 1e15;
 
+/// The earliest date a table may hold, 1990-01-01 in days since 1970-01-01 (before any social
+/// platform); with [`LAST_DATE`], it bounds everything sized by a date range.
+pub const FIRST_DATE: i32 = 7305;
+/// The latest date a table may hold, 2100-12-31 (a generous planning horizon).
+pub const LAST_DATE: i32 = 47846;
+
 /// What a column holds and which values are legal.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {

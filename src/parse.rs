@@ -282,6 +282,12 @@ mod tests {
     }
 
     #[test]
+    fn the_contract_s_date_bounds_are_the_days_they_say() {
+        assert_eq!(format_date(crate::contract::FIRST_DATE), "1990-01-01");
+        assert_eq!(format_date(crate::contract::LAST_DATE), "2100-12-31");
+    }
+
+    #[test]
     fn timestamps_are_utc_iso_8601() {
         assert_eq!(format_timestamp(0), "1970-01-01T00:00:00Z");
         assert_eq!(format_timestamp(1_000_000_000), "2001-09-09T01:46:40Z");

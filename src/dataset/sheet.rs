@@ -241,10 +241,13 @@ impl<'a> Sheet<'a> {
         if let Some(d) = typed {
             let days = d.cast(&DataType::Int32).expect("date is i32 days");
             for (row, v) in days.i32().expect("i32").iter().enumerate() {
-                if v.is_none() {
-                    self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+                match v {
+                    None => {
+                        self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
+                        out.push(NO_DATE);
+                    }
+                    Some(d) => out.push(self.check_date(row, name, d)),
                 }
-                out.push(v.unwrap_or(NO_DATE));
             }
             return out;
         }
@@ -252,7 +255,7 @@ impl<'a> Sheet<'a> {
         for (row, v) in ca.iter().enumerate() {
             let s = v.unwrap_or("").trim();
             match iso_date(s) {
-                Some(d) => out.push(d),
+                Some(d) => out.push(self.check_date(row, name, d)),
                 None if s.is_empty() => {
                     self.report(row, name, ProblemKind::EmptyValue, format!("{name} must not be empty"));
                     out.push(NO_DATE);
@@ -264,6 +267,29 @@ impl<'a> Sheet<'a> {
             }
         }
         out
+    }
+
+    /// A date within [`crate::contract::FIRST_DATE`, `LAST_DATE`]: everything sized by a date
+    /// range (snapshot calendars, label windows) stays bounded, and a typo such as 9999-12-31
+    /// is reported instead of making training take minutes and gigabytes.
+    fn check_date(&mut self, row: usize, name: &str, d: i32) -> i32 {
+        let (lo, hi) = (crate::contract::FIRST_DATE, crate::contract::LAST_DATE);
+        if (lo..=hi).contains(&d) {
+            return d;
+        }
+        let shown =
+            if (-1_000_000..=3_000_000).contains(&d) { crate::parse::format_date(d) } else { format!("day {d}") };
+        self.report(
+            row,
+            name,
+            ProblemKind::BadDate,
+            format!(
+                "{shown} is outside the dates a table may hold ({} to {})",
+                crate::parse::format_date(lo),
+                crate::parse::format_date(hi)
+            ),
+        );
+        NO_DATE
     }
 
     pub(super) fn objective(&mut self, name: &str) -> Vec<Option<Objective>> {

@@ -27,6 +27,17 @@ fn validate_failure_exits_2_and_names_the_problem() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("row 2, column 'date': unparseable date"), "{}", stderr(&o));
 
+    // A date far outside any real history (it made training take 33 s and 12 GB).
+    let far = SNAPSHOTS.replace("i3,2025-01-01,", "i3,9999-12-31,");
+    let dir = dataset("cli-date-far", &[("follower_snapshots", &far)]);
+    let o = kolrec(&["validate", "--data", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("9999-12-31 is outside the dates a table may hold (1990-01-01 to 2100-12-31)"),
+        "{}",
+        stderr(&o)
+    );
+
     // Valid by type but too large to be real: refused by validation (it made the solver panic),
     // and a lenient training quarantines the row and trains on the rest.
     let huge = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000,90000,200", "c1,b1,i2,2025-01-06,5000,1e308,1e308");

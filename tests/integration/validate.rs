@@ -225,3 +225,25 @@ fn parquet_tables_with_typed_columns_load_like_csv() {
         ds.snapshots.date.windows(2).zip(ds.snapshots.influencer.windows(2)).all(|(d, i)| i[0] < i[1] || d[0] < d[1])
     );
 }
+
+/// A typed Parquet date far out of range (2^31 − 1 days: it never finished) is reported with the
+/// row, not sized into a calendar.
+#[test]
+fn a_parquet_date_out_of_range_is_reported() {
+    use polars::prelude::*;
+    let dir = dataset("parquet-date-far", &[]);
+    std::fs::remove_file(dir.join("follower_snapshots.csv")).unwrap();
+    let dates = Column::new("date".into(), [20_000i32, i32::MAX]).cast(&DataType::Date).unwrap();
+    let mut df = DataFrame::new_infer_height(vec![
+        Column::new("influencer_id".into(), ["i1", "i2"]),
+        dates,
+        Column::new("followers".into(), [25_000i64, 120_000]),
+    ])
+    .unwrap();
+    kolrec::table::write(&mut df, &dir.join("follower_snapshots.parquet")).unwrap();
+    let e = dataset::load(&dir, &LoadOptions::default()).unwrap_err().to_string();
+    assert!(
+        e.contains("row 2, column 'date'") && e.contains("day 2147483647 is outside the dates a table may hold"),
+        "{e}"
+    );
+}
