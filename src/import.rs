@@ -269,10 +269,18 @@ fn handle_likeness(values: &[Option<String>]) -> f64 {
     ok as f64 / present.len() as f64
 }
 
+/// A column's cells as text. Bytes that are not UTF-8 are read lossily; a cell that is no
+/// scalar (a list, a struct) becomes its printed form, which no recognised field accepts, so
+/// the row is rejected with a reason instead of the import failing.
 fn column_strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
     let col = df.column(name).expect("listed column");
-    let text = col.cast(&DataType::String).expect("any column casts to text");
-    text.str().expect("string").iter().map(|v| v.map(str::to_string)).collect()
+    if let Ok(bytes) = col.as_materialized_series().binary() {
+        return bytes.iter().map(|v| v.map(|b| String::from_utf8_lossy(b).into_owned())).collect();
+    }
+    match col.cast(&DataType::String) {
+        Ok(text) => text.str().expect("string").iter().map(|v| v.map(str::to_string)).collect(),
+        Err(_) => (0..col.len()).map(|i| col.get(i).ok().filter(|v| !v.is_null()).map(|v| v.to_string())).collect(),
+    }
 }
 
 /// Import a list. Rows that cannot become a valid influencer row are written to

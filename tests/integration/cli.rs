@@ -381,3 +381,29 @@ fn outputs_never_replace_inputs_or_existing_files() {
     assert_eq!(before(&campaigns), camp0, "refused before anything was written");
     assert!(gen_args(&["--overwrite"]).status.success());
 }
+
+/// A list column and a column of bytes that are not UTF-8, both in recognised fields of a
+/// Parquet list, import without a panic: the bytes are read lossily, the list cells reject
+/// their rows with a reason.
+#[test]
+fn import_reads_list_and_binary_columns_without_panicking() {
+    use polars::prelude::*;
+    let dir = scratch("cli-import-odd-columns");
+    let input = dir.join("list.parquet");
+    let handles = Series::new("handle".into(), [b"glow\xff".as_slice(), b"tech".as_slice()]);
+    let followers =
+        Series::new("followers".into(), [Series::new("".into(), [1i64, 2]), Series::new("".into(), [3i64])]);
+    let mut df = DataFrame::new_infer_height(vec![
+        handles.into(),
+        followers.into(),
+        Column::new("category".into(), ["beauty", "tech"]),
+    ])
+    .unwrap();
+    kolrec::table::write(&mut df, &input).unwrap();
+    let out = dir.join("influencers.csv");
+    let o =
+        kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "tiktok", "--out", out.to_str().unwrap()]);
+    let e = stderr(&o);
+    assert!(!e.contains("panicked"), "{e}");
+    assert!(matches!(o.status.code(), Some(0 | 2)), "{e}");
+}
