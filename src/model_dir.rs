@@ -352,6 +352,11 @@ pub fn load_index(dir: &Path, manifest: &Manifest) -> Result<HnswIndex, ModelDir
 pub fn load_affinity(dir: &Path) -> Result<(AffinityModel, Manifest), ModelDirError> {
     let manifest = read_manifest(dir)?;
     let entry = manifest.affinity.as_ref().ok_or_else(|| ModelDirError::NoAffinity { dir: dir.into() })?;
-    let model = artifact::load_recorded(&dir.join(&entry.file), Kind::Affinity, &entry.crc32)?;
+    let path = dir.join(&entry.file);
+    let model: AffinityModel = artifact::load_recorded(&path, Kind::Affinity, &entry.crc32)?;
+    model.check_shape().map_err(|reason| ArtifactError::Decode {
+        path,
+        reason: format!("it decodes to an inconsistent model: {reason}"),
+    })?;
     Ok((model, manifest))
 }

@@ -163,6 +163,27 @@ impl AffinityModel {
         self.params.factors + 2
     }
 
+    /// Whether the decoded arrays have the lengths the parameters and IDs imply (a payload edited
+    /// behind a recomputed checksum would otherwise panic on an index later, far from the file).
+    pub fn check_shape(&self) -> Result<(), String> {
+        self.params.check().map_err(|e| e.to_string())?;
+        let (d, dim, nb, ni) = (self.params.factors + 1, self.dim(), self.brand_ids.len(), self.influencer_ids.len());
+        let want = [
+            ("brand_vectors", self.brand_vectors.len(), nb * dim),
+            ("influencer_vectors", self.influencer_vectors.len(), ni * dim),
+            ("brand_prior", self.brand_prior.len(), d * self.brand_features.width()),
+            ("influencer_prior", self.influencer_prior.len(), d * self.influencer_features.width()),
+            ("brand_cold", self.brand_cold.factor.len(), d * d),
+            ("influencer_cold", self.influencer_cold.factor.len(), d * d),
+            ("brand_history", self.brand_history.len(), nb),
+            ("influencer_history", self.influencer_history.len(), ni),
+        ];
+        match want.iter().find(|(_, got, need)| got != need) {
+            Some((name, got, need)) => Err(format!("{name} holds {got} values where the model needs {need}")),
+            None => Ok(()),
+        }
+    }
+
     fn hyper(&self) -> Hyper {
         Hyper {
             k: self.params.factors,

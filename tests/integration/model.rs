@@ -345,3 +345,28 @@ fn files_of_another_model_and_edited_sidecars_are_refused_naming_the_file() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("index.json is corrupt: it lists"), "{}", stderr(&o));
 }
+
+/// A payload edited behind a recomputed checksum (envelope and manifest both agree with it) is a
+/// decode error naming the array, not a panic on an index later.
+#[test]
+fn an_altered_payload_with_matching_checksums_is_refused_not_a_panic() {
+    use kolrec::affinity::AffinityModel;
+    use kolrec::artifact::{Kind, from_bytes, to_bytes};
+    let (_, model) = served_market();
+    let dir = scratch("altered-payload");
+    copy_tree(model, &dir);
+    let path = dir.join("affinity.bin");
+    let mut m: AffinityModel = from_bytes(&path, Kind::Affinity, &std::fs::read(&path).unwrap()).unwrap();
+    let dim = m.dim();
+    m.influencer_vectors.truncate(m.influencer_vectors.len() - dim);
+    let bytes = to_bytes(Kind::Affinity, &m).unwrap();
+    std::fs::write(&path, &bytes).unwrap();
+    let manifest = dir.join("manifest.json");
+    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    v["affinity"]["crc32"] = serde_json::json!(format!("{:08x}", crc32fast::hash(&bytes)));
+    std::fs::write(&manifest, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let o = kolrec(&["recommend", "--model", dir.to_str().unwrap(), "--brand", "b000001", "-k", "3", "--exact"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let e = stderr(&o);
+    assert!(e.contains("affinity.bin is corrupt") && e.contains("influencer_vectors holds"), "{e}");
+}
