@@ -217,10 +217,6 @@ fn failpoint(_name: &str, _parts_done: usize) -> Result<(), ExportError> {
     Ok(())
 }
 
-fn pid_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
-}
-
 /// Holds `_LOCK` in the partial directory for the run's lifetime.
 struct Lock(PathBuf);
 
@@ -237,7 +233,7 @@ impl Lock {
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt == 0 => {
                     let holder = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<u32>().ok());
-                    if let Some(pid) = holder.filter(|&p| p != std::process::id() && pid_alive(p)) {
+                    if let Some(pid) = holder.filter(|&p| p != std::process::id() && crate::fsutil::pid_alive(p)) {
                         return Err(ExportError::Locked { date: date.into(), pid, lock: path });
                     }
                     // Stale (its process is gone, or it is ours from before): take it over.

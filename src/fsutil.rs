@@ -28,6 +28,11 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Whether a process with this ID runs (Linux `/proc`; elsewhere every process counts as gone).
+pub fn pid_alive(pid: u32) -> bool {
+    Path::new(&format!("/proc/{pid}")).exists()
+}
+
 /// Remove what killed runs left beside `path`: `.NAME.tmp-PID` and `.NAME.old-PID` files or
 /// directories (and `.NAME.tmp-PID.old`) whose process is gone. Best effort: a failure to remove
 /// one is not the caller's failure.
@@ -42,7 +47,7 @@ pub fn remove_stale_siblings(path: &Path) {
         let Some(pid) = ["tmp-", "old-"].iter().find_map(|m| rest.strip_prefix(m)) else { continue };
         let digits: String = pid.chars().take_while(char::is_ascii_digit).collect();
         let Ok(pid) = digits.parse::<u32>() else { continue };
-        if pid == std::process::id() || Path::new(&format!("/proc/{pid}")).exists() {
+        if pid == std::process::id() || pid_alive(pid) {
             continue;
         }
         let p = e.path();
@@ -68,31 +73,6 @@ pub fn human_bytes(n: u64) -> String {
         u += 1;
     }
     if u == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[u]) }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
-        let dir = std::env::temp_dir().join(format!("kolrec-fsutil-{}", std::process::id()));
-        fs::create_dir_all(&dir).unwrap();
-        let p = dir.join("a.txt");
-        atomic_write(&p, b"first").unwrap();
-        atomic_write(&p, b"second").unwrap();
-        assert_eq!(fs::read(&p).unwrap(), b"second");
-        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
-        assert_eq!(leftovers.len(), 1);
-        fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn human_bytes_picks_unit() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
-        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
-    }
 }
 
 /// What a command reads, for [`check_output`].
@@ -156,8 +136,28 @@ pub fn check_output(out: &Path, inputs: &[Input<'_>], overwrite: bool) -> Result
 }
 
 #[cfg(test)]
-mod output_tests {
+mod tests {
     use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole_file_and_leaves_no_temp() {
+        let dir = std::env::temp_dir().join(format!("kolrec-fsutil-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("a.txt");
+        atomic_write(&p, b"first").unwrap();
+        atomic_write(&p, b"second").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"second");
+        let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
+        assert_eq!(leftovers.len(), 1);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn human_bytes_picks_unit() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(3 * 1024 * 1024 * 1024), "3.0 GiB");
+    }
 
     #[test]
     fn what_killed_runs_left_is_removed_and_what_live_ones_hold_is_kept() {

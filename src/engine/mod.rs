@@ -102,6 +102,8 @@ pub struct Engine {
     candidates: Option<usize>,
     brand_rows: HashMap<String, u32>,
     creator_rows: HashMap<String, u32>,
+    /// Every category a brand or creator of the model has (a brief must name one), sorted.
+    categories: Vec<String>,
     /// Compiled attribute filters of recent queries, most recent last (see [`Engine::compile`]).
     filters: std::sync::Mutex<Vec<(FilterSpec, Filter)>>,
     /// (platform, lower-cased handle) → creator row, built on first use by `score`.
@@ -143,7 +145,12 @@ impl Engine {
     ) -> Engine {
         let exact_below = index.as_ref().map_or(IndexParams::default().exact_below, |i| i.params().exact_below);
         let rows = |ids: &[String]| ids.iter().enumerate().map(|(i, s)| (s.clone(), i as u32)).collect();
+        let mut categories: Vec<String> =
+            catalog.influencers.category.values.iter().chain(&catalog.brands.category).cloned().collect();
+        categories.sort_unstable();
+        categories.dedup();
         Engine {
+            categories,
             dir: None,
             manifest: None,
             brand_rows: rows(&model.brand_ids),

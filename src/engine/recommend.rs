@@ -28,19 +28,11 @@ impl Engine {
             Who::Brief(brief) => {
                 brief.check()?;
                 let category = brief.category.trim().to_lowercase();
-                let known = |c: &str| {
-                    self.catalog.brands.category.iter().any(|b| b == c)
-                        || self.catalog.influencers.category.code(c).is_some()
-                };
-                if !known(&category) {
-                    let mut names: Vec<&str> =
-                        self.catalog.influencers.category.values.iter().map(String::as_str).collect();
-                    names.extend(self.catalog.brands.category.iter().map(String::as_str));
-                    names.sort_unstable();
-                    names.dedup();
+                if self.categories.binary_search(&category).is_err() {
+                    let names = self.categories.join(", ");
                     return Err(QueryError::unknown(
                         "brief.category",
-                        format!("'{}': the model knows no such category (known: {})", brief.category, names.join(", ")),
+                        format!("'{}': the model knows no such category (known: {names})", brief.category),
                     ));
                 }
                 Ok(Query {
