@@ -171,7 +171,7 @@ fn import_list(a: ImportArgs) -> Result<()> {
     }
     Format::of(&a.out)?;
     check_output(&a.out, &[Input::File(&a.input)], a.overwrite)?;
-    let cfg = ImportConfig { input: a.input, platform: a.platform, out: a.out, id_column: a.id_column };
+    let cfg = ImportConfig { input: a.input, platform: a.platform, out: a.out, id_column: a.id_column, map: a.map };
     let report = import::import(&cfg).map_err(import_error)?;
     outln!("{report}");
     Ok(())
@@ -179,12 +179,14 @@ fn import_list(a: ImportArgs) -> Result<()> {
 
 fn import_error(e: import::ImportError) -> anyhow::Error {
     match e {
-        import::ImportError::NoSuchColumn { input, name, found } => {
-            anyhow::anyhow!("{}: --id-column '{name}' is not a column (headers found: {found})", input.display())
-        }
-        import::ImportError::NoPlatform => {
-            anyhow::anyhow!("empty platform name: pass --platform, e.g. douyin, xiaohongshu, instagram")
-        }
+        import::ImportError::NoPlatform { input } => anyhow::anyhow!(
+            "{}: no platform: the list has no platform column, no profile links and no platform's own headers; pass --platform (douyin, xiaohongshu, instagram, …)",
+            input.display()
+        ),
+        import::ImportError::NoFollowers { input, found } => anyhow::anyhow!(
+            "{}: no followers column: no header names one (Followers, Subscribers, Fans, 粉丝数, …) and no unnamed column holds counts; pass --map SOURCE=followers (headers found: {found})",
+            input.display()
+        ),
         e => e.into(),
     }
 }
@@ -381,12 +383,8 @@ fn score(a: ScoreArgs) -> Result<()> {
     let label = engine.query(&who).map_err(query_error)?.label;
     let t0 = Instant::now();
     let parsed =
-        kolrec::score::parse(&a.input, a.platform.as_deref(), a.id_column.as_deref()).map_err(|e| match e {
+        kolrec::score::parse(&a.input, a.platform.as_deref(), a.id_column.as_deref(), &a.map).map_err(|e| match e {
             kolrec::score::ScoreError::Import(e) => import_error(e),
-            kolrec::score::ScoreError::NoPlatform { input } => anyhow::anyhow!(
-                "{}: a platform export needs --platform (e.g. douyin, instagram); only the contract's influencers table (with influencer_id and platform columns) says it per row",
-                input.display()
-            ),
             e => e.into(),
         })?;
     let growth = match &a.data {

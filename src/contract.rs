@@ -153,8 +153,18 @@ pub const SNAPSHOT_COLUMNS: &[Column] = &[
 ];
 
 /// Platforms kolrec knows by name. Others are accepted as-is (lower-cased).
-pub const KNOWN_PLATFORMS: [&str; 9] =
-    ["douyin", "kuaishou", "xiaohongshu", "bilibili", "weibo", "wechat_channels", "instagram", "tiktok", "youtube"];
+pub const KNOWN_PLATFORMS: [&str; 10] = [
+    "douyin",
+    "kuaishou",
+    "xiaohongshu",
+    "bilibili",
+    "weibo",
+    "wechat_channels",
+    "instagram",
+    "tiktok",
+    "youtube",
+    "twitch",
+];
 
 /// Campaign objective: what the brand paid for, and what the affinity model optimises.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -46,7 +46,7 @@
 //! | module | owns |
 //! |---|---|
 //! | [`contract`], [`tier`] | the data contract: tables, columns, objectives; follower tiers |
-//! | [`parse`], [`table`], [`report`] | cell values (dates, messy numbers, 万/亿), table files (CSV, Parquet), validation problems |
+//! | [`parse`], [`table`], [`csv_lint`], [`report`] | cell values (dates, messy numbers, 万/亿), table files (CSV, Parquet), CSV faults by line, validation problems |
 //! | [`dataset`] | the typed, validated dataset and its loader (`sheet`: validation engine, `tables`: per-table parsers) |
 //! | [`import`] | messy real-world influencer lists into the contract's influencers table |
 //! | [`sim`] | the simulated market, with its hidden ground truth |
@@ -88,6 +88,7 @@ pub mod affinity;
 pub mod artifact;
 pub mod catalog;
 pub mod contract;
+pub mod csv_lint;
 pub mod dataset;
 pub mod describe;
 pub mod engine;

@@ -81,9 +81,9 @@ pub fn smi2022(real: &Path, scratch: &Path) -> Result<Dataset, PanelError> {
         let out = scratch.join(format!("{}.csv", ids.len() + pts.len()));
         let cfg = crate::import::ImportConfig {
             input: f.clone(),
-            platform: smi_platform(&name).into(),
+            platform: Some(smi_platform(&name).into()),
             out: out.clone(),
-            id_column: None,
+            ..Default::default()
         };
         crate::import::import(&cfg).map_err(|e| PanelError::Import { path: f.clone(), source: Box::new(e) })?;
         let list = crate::dataset::load_influencers(&out)

@@ -70,6 +70,22 @@ pub fn messy_number(raw: &str) -> Cell {
     }
 }
 
+/// A share or rate as exports write it. A cell with `%` is divided by 100 once (`150%` stays 1.5,
+/// which the caller reports as out of range rather than shrinking it to 0.015); a bare number is
+/// divided by 100 when its column is written in percents (`bare_is_percent`: the header says `%`,
+/// or most values exceed 1), and read as a fraction otherwise.
+pub fn messy_share(raw: &str, bare_is_percent: bool) -> Cell {
+    match messy_number(raw) {
+        Cell::Value(x) if bare_is_percent && !has_percent_sign(raw) => Cell::Value(x / 100.0),
+        c => c,
+    }
+}
+
+/// Whether a cell is written with a trailing `%` (after the quotes exports leave around cells).
+pub fn has_percent_sign(raw: &str) -> bool {
+    raw.trim().trim_matches(|c| c == '\'' || c == '"' || c == '`').trim_end().ends_with('%')
+}
+
 /// Remove thousands separators: `1,234,567.5` and `1 234` become plain; a lone decimal comma
 /// (`12,5`) becomes a point.
 fn normalise_separators(s: &str) -> String {
@@ -313,6 +329,21 @@ mod tests {
         assert!(close(v(" ¥1 200 "), 1200.0));
         assert!(close(v("12,5"), 12.5));
         assert!(close(v("0"), 0.0));
+    }
+
+    #[test]
+    fn shares_divide_a_percent_once_and_bare_numbers_by_their_columns_unit() {
+        let v = |s: &str, pct: bool| match messy_share(s, pct) {
+            Cell::Value(x) => x,
+            c => panic!("{s}: {c:?}"),
+        };
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(v("35", true), 0.35) && close(v("35%", true), 0.35) && close(v(" 35 % ", false), 0.35));
+        assert!(close(v("0.35", false), 0.35) && close(v("0.85", true), 0.0085), "a percent column's 0.85 is 0.85%");
+        assert!(close(v("150%", true), 1.5) && close(v("150%", false), 1.5), "a % is divided once, not 0.015");
+        assert!(close(v("35", false), 35.0), "a fraction column's 35 is left for the caller to refuse");
+        assert_eq!(messy_share("N/A", true), Cell::Missing);
+        assert!(has_percent_sign("'3.5%'") && !has_percent_sign("3.5"));
     }
 
     #[test]

@@ -14,11 +14,8 @@ use crate::parse::{Cell, messy_number};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
-    #[error(
-        "{}: a platform export needs its platform given (e.g. douyin, instagram); only the contract's influencers table (with influencer_id and platform columns) says it per row",
-        input.display()
-    )]
-    NoPlatform { input: PathBuf },
+    #[error("{}: {column}", input.display())]
+    Unread { input: PathBuf, column: crate::table::UnreadColumn },
     #[error(transparent)]
     Import(#[from] crate::import::ImportError),
     #[error(transparent)]
@@ -108,18 +105,28 @@ pub fn from_frame(df: DataFrame) -> Parsed {
 
 /// Read the input: the contract table if it has `influencer_id` and `platform`, else a platform
 /// export through the importer (which needs the platform, and reads the file itself).
-pub fn parse(input: &Path, platform: Option<&str>, id_column: Option<&str>) -> Result<Parsed, ScoreError> {
-    let head = crate::table::read(input)?.frame;
+pub fn parse(
+    input: &Path,
+    platform: Option<&str>,
+    id_column: Option<&str>,
+    map: &[crate::import::Mapping],
+) -> Result<Parsed, ScoreError> {
+    let raw = crate::table::read(input)?;
+    let contract = crate::contract::Table::Influencers.columns();
+    if let Some(u) = raw.unread.iter().find(|u| contract.iter().any(|c| u.name.trim().eq_ignore_ascii_case(c.name))) {
+        return Err(ScoreError::Unread { input: input.into(), column: u.clone() });
+    }
+    let head = raw.frame;
     let names: Vec<String> = head.get_column_names().iter().map(|c| c.trim().to_lowercase()).collect();
     if names.iter().any(|c| c == "influencer_id") && names.iter().any(|c| c == "platform") {
         return Ok(from_frame(head));
     }
-    let Some(platform) = platform else { return Err(ScoreError::NoPlatform { input: input.into() }) };
     let cfg = crate::import::ImportConfig {
         input: input.into(),
-        platform: platform.into(),
+        platform: platform.map(String::from),
         out: PathBuf::from("unused.csv"),
         id_column: id_column.map(String::from),
+        map: map.to_vec(),
     };
     let list = crate::import::read_list(&cfg)?;
     let mut rejected: HashMap<usize, String> =

@@ -23,6 +23,8 @@ pub enum TableError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("cannot parse {}: {source}", path.display())]
     Format { path: PathBuf, source: PolarsError },
+    #[error("cannot parse {}, line {}: {}", path.display(), fault.line, fault.reason)]
+    Csv { path: PathBuf, fault: crate::csv_lint::CsvFault },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: PolarsError },
     #[error("unsupported file type for {}: use .csv or .parquet", path.display())]
@@ -69,6 +71,26 @@ pub struct RawTable {
     pub frame: DataFrame,
     /// Bytes that were not valid UTF-8 and were decoded as Windows-1252.
     pub repaired_bytes: usize,
+    /// Parquet columns of a type kolrec does not read (nested, time of day, …), left out of
+    /// `frame`: an extra one does not matter, a used one is an error naming it.
+    pub unread: Vec<UnreadColumn>,
+}
+
+/// A column left out of a table because of its type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnreadColumn {
+    pub name: String,
+    pub dtype: String,
+}
+
+impl std::fmt::Display for UnreadColumn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "column '{}' is of Parquet type {}, which kolrec does not read (use numbers, text or dates)",
+            self.name, self.dtype
+        )
+    }
 }
 
 impl RawTable {
@@ -86,27 +108,88 @@ pub fn read(path: &Path) -> Result<RawTable, TableError> {
             let bytes = fs::read(path).map_err(|source| TableError::Io { path: path.into(), source })?;
             let (text, repaired_bytes) = crate::parse::decode_text(&bytes);
             drop(bytes);
-            let frame = read_csv_text(text).map_err(|source| TableError::Format { path: path.into(), source })?;
-            Ok(RawTable { path: path.into(), frame, repaired_bytes })
+            let frame = read_csv_text(text).map_err(|e| match e {
+                CsvError::Fault(fault) => TableError::Csv { path: path.into(), fault },
+                CsvError::Reader(source) => TableError::Format { path: path.into(), source },
+            })?;
+            Ok(RawTable { path: path.into(), frame, repaired_bytes, unread: Vec::new() })
         }
         Format::Parquet => {
+            let ferr = |source| TableError::Format { path: path.into(), source };
             let file = fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
-            let frame =
-                ParquetReader::new(file).finish().map_err(|source| TableError::Format { path: path.into(), source })?;
-            Ok(RawTable { path: path.into(), frame, repaired_bytes: 0 })
+            let mut reader = ParquetReader::new(file);
+            let schema = reader.schema().map_err(ferr)?;
+            let (mut keep, mut unread) = (Vec::new(), Vec::new());
+            for (i, field) in schema.iter_values().enumerate() {
+                if readable(&field.dtype) {
+                    keep.push(i);
+                } else {
+                    unread.push(UnreadColumn { name: field.name.to_string(), dtype: format!("{:?}", field.dtype) });
+                }
+            }
+            let reader = if unread.is_empty() { reader } else { reader.with_projection(Some(keep)) };
+            let frame = reader.finish().map_err(ferr)?;
+            Ok(RawTable { path: path.into(), frame, repaired_bytes: 0, unread })
         }
     }
 }
 
-/// Parse CSV text with every column as a string; ragged rows are padded with nulls.
-pub fn read_csv_text(text: String) -> PolarsResult<DataFrame> {
+/// Arrow types this build of polars reads into a column kolrec can use. Anything else (nested
+/// lists, structs and maps, dictionaries, time of day, durations, 128-bit integers, half floats)
+/// would panic or fail the whole read inside polars, so it is kept out of the projection.
+fn readable(dtype: &ArrowDataType) -> bool {
+    use ArrowDataType as A;
+    match dtype {
+        A::Null | A::Boolean | A::Float32 | A::Float64 => true,
+        A::Int8 | A::Int16 | A::Int32 | A::Int64 | A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => true,
+        A::Utf8 | A::LargeUtf8 | A::Utf8View | A::Binary | A::LargeBinary | A::BinaryView => true,
+        A::Date32 | A::Date64 | A::Timestamp(_, _) => true,
+        A::Decimal(p, _) | A::Decimal32(p, _) | A::Decimal64(p, _) => *p <= 38,
+        _ => false,
+    }
+}
+
+/// Why CSV text could not be read into a frame.
+#[derive(Debug)]
+pub enum CsvError {
+    /// The text itself is malformed at a known line.
+    Fault(crate::csv_lint::CsvFault),
+    /// The reader failed and the text shows no fault the lint knows.
+    Reader(PolarsError),
+}
+
+/// Parse CSV text with every column as a string; short rows are padded with nulls. Values beyond
+/// the header and broken quoting are faults with their line (see [`crate::csv_lint`]).
+pub fn read_csv_text(text: String) -> Result<DataFrame, CsvError> {
+    use crate::csv_lint::{StrayQuotes, check};
     let text = if text.contains('\r') { text.replace("\r\n", "\n") } else { text };
+    match parse_csv_text(&text) {
+        Ok(frame) => {
+            check(&text, StrayQuotes::Literal).map_err(CsvError::Fault)?;
+            Ok(frame)
+        }
+        Err(e) => Err(match check(&text, StrayQuotes::Fault) {
+            Err(fault) => CsvError::Fault(fault),
+            Ok(()) => CsvError::Reader(shorten(e)),
+        }),
+    }
+}
+
+/// A reader's message can echo megabytes of the file; keep its first line, cut to a readable length.
+fn shorten(e: PolarsError) -> PolarsError {
+    let msg = e.to_string();
+    let first = msg.lines().next().unwrap_or_default();
+    let cut: String = first.chars().take(300).collect();
+    if cut.len() == msg.len() { e } else { PolarsError::ComputeError(format!("{cut} …").into()) }
+}
+
+fn parse_csv_text(text: &str) -> PolarsResult<DataFrame> {
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_raise_if_empty(false)
         .map_parse_options(|p| p.with_missing_is_null(true).with_truncate_ragged_lines(true))
-        .into_reader_with_file_handle(Cursor::new(text.into_bytes()))
+        .into_reader_with_file_handle(Cursor::new(text.as_bytes()))
         .finish()
 }
 

@@ -76,12 +76,17 @@ pub struct ScoreArgs {
     /// Output, CSV or Parquet by extension.
     #[arg(long)]
     pub out: PathBuf,
-    /// Platform of every row of a platform export.
+    /// Platform of every row of a platform export (default: what the list says, by a platform
+    /// column, profile links or a platform's own headers).
     #[arg(long)]
     pub platform: Option<String>,
     /// Use this column of a platform export as the handle.
     #[arg(long)]
     pub id_column: Option<String>,
+    /// Take a platform export's column SOURCE as FIELD (handle, name, followers, category,
+    /// country, engagement_rate, avg_views, …, or ignore), overriding every guess; repeatable.
+    #[arg(long = "map", value_name = "SOURCE=FIELD")]
+    pub map: Vec<kolrec::import::Mapping>,
     /// Dataset whose follower snapshots give growth scores (optional).
     #[arg(long)]
     pub data: Option<PathBuf>,
@@ -658,15 +663,20 @@ pub struct ImportArgs {
     #[arg(long)]
     pub input: PathBuf,
     /// Platform of the list's creators (douyin, kuaishou, xiaohongshu, bilibili, weibo,
-    /// wechat_channels, instagram, tiktok, youtube, or any other name).
+    /// wechat_channels, instagram, tiktok, youtube, twitch, or any other name). Default: what
+    /// the list says, by a platform column, profile links or a platform's own headers.
     #[arg(long)]
-    pub platform: String,
+    pub platform: Option<String>,
     /// Output file: .csv or .parquet.
     #[arg(long)]
     pub out: PathBuf,
     /// Input column to use as the handle instead of guessing.
     #[arg(long)]
     pub id_column: Option<String>,
+    /// Take the input column SOURCE as FIELD (handle, name, followers, category, country,
+    /// engagement_rate, avg_views, …, or ignore), overriding every guess; repeatable.
+    #[arg(long = "map", value_name = "SOURCE=FIELD")]
+    pub map: Vec<kolrec::import::Mapping>,
 }
 
 impl GenerateArgs {

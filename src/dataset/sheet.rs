@@ -75,8 +75,25 @@ impl<'a> Sheet<'a> {
             });
             fatal = true;
         }
+        // A contract column polars cannot read was left out of the frame by the reader; say its
+        // type instead of calling it missing. Unread extra columns are no one's concern.
+        let mut unread_used = Vec::new();
+        for u in &raw.unread {
+            let norm = u.name.trim().to_ascii_lowercase();
+            if table.columns().iter().any(|c| c.name == norm) {
+                problems.push(Problem {
+                    file: file.clone(),
+                    row: None,
+                    column: Some(norm.clone()),
+                    kind: ProblemKind::WrongType,
+                    detail: u.to_string(),
+                });
+                unread_used.push(norm);
+                fatal = true;
+            }
+        }
         for c in table.columns().iter().filter(|c| c.required) {
-            if !columns.contains_key(c.name) {
+            if !columns.contains_key(c.name) && !unread_used.iter().any(|u| u == c.name) {
                 problems.push(Problem {
                     file: file.clone(),
                     row: None,
@@ -152,7 +169,7 @@ impl<'a> Sheet<'a> {
         let n = self.height();
         let Some(real) = self.columns.get(name).cloned() else { return vec![f64::NAN; n] };
         let col = self.frame.column(&real).expect("column listed").clone();
-        let typed = col.dtype().is_primitive_numeric() || col.dtype() == &DataType::Boolean;
+        let typed = col.dtype().is_numeric() || col.dtype() == &DataType::Boolean;
         let mut out = Vec::with_capacity(n);
         if typed {
             let cast = col.cast(&DataType::Float64).expect("numeric casts to f64");

@@ -200,7 +200,19 @@ fn import_errors_name_what_is_missing() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("no handle or name column") && stderr(&o).contains("\"粉丝数\""), "{}", stderr(&o));
     let o = run(&["--platform", "douyin", "--id-column", "nickname"]);
-    assert!(stderr(&o).contains("--id-column 'nickname' is not a column"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("list.csv: 'nickname' is not a column (headers found: \"粉丝数\", \"播放量\")"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--platform", "douyin", "--map", "nickname=handle"]);
+    assert!(stderr(&o).contains("list.csv: 'nickname' is not a column"), "{}", stderr(&o));
+    let o = run(&["--platform", "douyin", "--map", "播放量=fans"]);
+    assert!(stderr(&o).contains("'fans' is not a field; fields are handle, name, followers"), "{}", stderr(&o));
+    let o = run(&["--platform", "douyin", "--map", "播放量=handle", "--map", "播放量=name"]);
+    assert!(stderr(&o).contains("list.csv: column '播放量' is mapped twice"), "{}", stderr(&o));
+    let o = run(&["--map", "播放量=handle"]);
+    assert!(stderr(&o).contains("list.csv: no platform: the list has no platform column"), "{}", stderr(&o));
     let o = run(&["--platform", "  "]);
     assert!(stderr(&o).contains("empty platform name"), "{}", stderr(&o));
     let o = kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "douyin", "--out", "x.xlsx"]);
@@ -383,8 +395,8 @@ fn outputs_never_replace_inputs_or_existing_files() {
 }
 
 /// A list column and a column of bytes that are not UTF-8, both in recognised fields of a
-/// Parquet list, import without a panic: the bytes are read lossily, the list cells reject
-/// their rows with a reason.
+/// Parquet list, import without a panic: the bytes are read lossily, and the list column is
+/// not read, which the refusal says with its type.
 #[test]
 fn import_reads_list_and_binary_columns_without_panicking() {
     use polars::prelude::*;
@@ -404,6 +416,69 @@ fn import_reads_list_and_binary_columns_without_panicking() {
     let o =
         kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "tiktok", "--out", out.to_str().unwrap()]);
     let e = stderr(&o);
-    assert!(!e.contains("panicked"), "{e}");
-    assert!(matches!(o.status.code(), Some(0 | 2)), "{e}");
+    assert_eq!(o.status.code(), Some(2), "{e}");
+    assert!(e.contains("no followers column") && e.contains("\"followers\" of Parquet type LargeList"), "{e}");
+    // The same list with a readable followers column imports, the bad bytes decoded lossily.
+    let mut df = df.drop("followers").unwrap();
+    df.with_column(Column::new("followers".into(), ["12万", "3000"])).unwrap();
+    kolrec::table::write(&mut df, &input).unwrap();
+    let o = kolrec(&[
+        "import",
+        "--input",
+        input.to_str().unwrap(),
+        "--platform",
+        "tiktok",
+        "--out",
+        out.to_str().unwrap(),
+        "--overwrite",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inf = kolrec::dataset::load_influencers(&out).unwrap();
+    assert_eq!(inf.followers, vec![120_000.0, 3000.0]);
+    assert_eq!(inf.handle[0], "glow\u{fffd}");
+}
+
+/// Every value the importer changes is either correct or counted: a `%` is divided once, a bare
+/// share above 1 is a percent, shares above 100% and counts beyond any real one are left empty
+/// and reported (never clamped), and what it writes passes the contract, its rejected rows in
+/// the rejected file with the reason.
+#[test]
+fn import_changes_values_only_correctly_or_says_so() {
+    let dir = scratch("cli-import-values");
+    let input = dir.join("list.csv");
+    std::fs::write(
+        &input,
+        "handle,followers,engagement rate,sponsored share\n\
+         huge,1e300,3%,35\n\
+         over,12万,150%,20\n\
+         bare,5000,4.2,150\n\
+         plain,7000,5,35%\n",
+    )
+    .unwrap();
+    let out = dir.join("influencers.csv");
+    let o =
+        kolrec(&["import", "--input", input.to_str().unwrap(), "--platform", "douyin", "--out", out.to_str().unwrap()]);
+    let report = stdout(&o);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let inf = kolrec::dataset::load_influencers(&out).unwrap_or_else(|e| panic!("its own output fails: {e}"));
+    assert_eq!(inf.id, vec!["douyin:over", "douyin:bare", "douyin:plain"]);
+    assert_eq!(inf.followers, vec![120_000.0, 5000.0, 7000.0]);
+    let er: Vec<f32> = inf.engagement_rate.clone();
+    assert!(er[0].is_nan(), "150% is out of range, not 0.015: {er:?}");
+    assert!((er[1] - 0.042).abs() < 1e-6 && (er[2] - 0.05).abs() < 1e-6, "{er:?}");
+    let sp = inf.sponsored_share.clone();
+    assert!((sp[0] - 0.2).abs() < 1e-6 && sp[1].is_nan() && (sp[2] - 0.35).abs() < 1e-6, "{sp:?}");
+    for line in [
+        "1 engagement_rate values above 100% left empty",
+        "1 sponsored_share values above 100% left empty",
+        "1 followers values above 10^15, beyond any real count left empty",
+        "1 rejected",
+    ] {
+        assert!(report.contains(line), "missing '{line}' in\n{report}");
+    }
+    let rejected = std::fs::read_to_string(dir.join("influencers.rejected.csv")).unwrap();
+    assert_eq!(
+        rejected.lines().collect::<Vec<_>>(),
+        ["row,reason", "1,\"no followers: '1e300' in column 'followers' is above 10^15, beyond any real count\""]
+    );
 }

@@ -10,7 +10,12 @@ use crate::common::*;
 
 fn import_one(path: &Path, platform: &str) -> (kolrec::import::ImportReport, kolrec::dataset::Influencers) {
     let out = scratch("import").join("influencers.csv");
-    let cfg = ImportConfig { input: path.to_path_buf(), platform: platform.into(), out: out.clone(), id_column: None };
+    let cfg = ImportConfig {
+        input: path.to_path_buf(),
+        platform: Some(platform.into()),
+        out: out.clone(),
+        ..Default::default()
+    };
     let report = import(&cfg).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     // What the importer writes must pass the contract's own validation.
     let inf = dataset::load_influencers(&out).unwrap_or_else(|e| panic!("{}: output invalid: {e}", path.display()));
@@ -42,8 +47,13 @@ fn all_fifteen_smi2022_lists_import_and_validate() {
         assert_eq!(inf.len(), rep.rows_written);
         assert!(inf.followers.iter().all(|f| *f >= 1000.0), "{name}: follower counts were not scaled");
         assert!(inf.platform.iter().all(|p| p == platform));
-        let report = rep.to_string();
-        assert!(report.contains("cells not parseable:") && report.contains("rows:"), "{report}");
+        // Every cell of a recognised column is read: none left unparsed, and the report says so.
+        assert_eq!(rep.unparseable_total(), 0, "{name}: {rep}");
+        assert!(rep.to_string().contains("cells not parseable: 0 {}"), "{name}: {rep}");
+        assert!(
+            rep.rejected.iter().all(|(_, why)| why.starts_with("duplicate:") || why.starts_with("no ")),
+            "{name}: {rep}"
+        );
         // Famous accounts land under their handle, not their display name.
         let ids = inf.index();
         let star = match platform {

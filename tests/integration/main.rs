@@ -6,6 +6,7 @@ mod common;
 mod export;
 mod growth;
 mod growth_real;
+mod import_layouts;
 mod import_real;
 mod model;
 mod recommend;

@@ -117,8 +117,12 @@ fn bad_score_inputs_exit_2_and_say_why() {
     std::fs::write(&input, "handle,followers\nsomeone,1000\n").unwrap();
     let out = dir.join("o.csv");
     for (args, want) in [
-        (vec!["--brand", "b000001"], "needs --platform"),
-        (vec!["--brand", "nobody", "--platform", "douyin"], "nobody"),
+        (
+            vec!["--brand", "b000001"],
+            "list.csv: no platform: the list has no platform column, no profile links and no platform's own headers; pass --platform",
+        ),
+        (vec!["--brand", "b000001", "--platform", "douyin", "--map", "who=handle"], "list.csv: 'who' is not a column"),
+        (vec!["--brand", "nobody", "--platform", "douyin"], "--brand 'nobody' is not a brand of the model"),
     ] {
         let mut all = vec!["score", "--model", s(model), "--input", s(&input), "--out", s(&out)];
         all.extend(args.iter().copied());
@@ -128,7 +132,7 @@ fn bad_score_inputs_exit_2_and_say_why() {
     }
     let o = score(model, "b000001", &input, s(&dir.join("o.xlsx")), &["--platform", "douyin"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("xlsx"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("o.xlsx: use .csv or .parquet"), "{}", stderr(&o));
 }
 
 /// The contract's columns are found whatever their case and surrounding spaces, as the contract

@@ -215,14 +215,106 @@ fn lenient_mode_still_fails_on_a_missing_column() {
 
 #[test]
 fn parquet_tables_with_typed_columns_load_like_csv() {
-    let dir = scratch("parquet");
     let p =
         kolrec::sim::SimParams { brands: 20, influencers: 200, campaigns: Some(300), days: 90, ..Default::default() };
-    kolrec::sim::generate(&p, &dir, true).unwrap();
-    let (ds, _) = dataset::load(&dir, &LoadOptions::default()).unwrap();
-    assert_eq!((ds.brands.len(), ds.influencers.len(), ds.campaigns.len()), (20, 200, 300));
+    let (pq, csv) = (scratch("parquet"), scratch("parquet-as-csv"));
+    kolrec::sim::generate(&kolrec::sim::SimParams { format: kolrec::table::Format::Parquet, ..p.clone() }, &pq, true)
+        .unwrap();
+    kolrec::sim::generate(&kolrec::sim::SimParams { format: kolrec::table::Format::Csv, ..p }, &csv, true).unwrap();
+    assert!(pq.join("campaigns.parquet").is_file() && csv.join("campaigns.csv").is_file());
+    let (a, _) = dataset::load(&pq, &LoadOptions::default()).unwrap();
+    let (b, _) = dataset::load(&csv, &LoadOptions::default()).unwrap();
+    assert_eq!((a.brands.len(), a.influencers.len(), a.campaigns.len()), (20, 200, 300));
+    assert_same_dataset(&a, &b);
+}
+
+/// Field by field, NaN equal to NaN: the same market read from two formats must be the same data.
+fn assert_same_dataset(a: &dataset::Dataset, b: &dataset::Dataset) {
+    fn same<T: Into<f64> + Copy>(what: &str, x: &[T], y: &[T]) {
+        assert_eq!(x.len(), y.len(), "{what}");
+        for (i, (&p, &q)) in x.iter().zip(y).enumerate() {
+            let (p, q): (f64, f64) = (p.into(), q.into());
+            assert!(p == q || (p.is_nan() && q.is_nan()), "{what}[{i}]: {p} vs {q}");
+        }
+    }
+    assert_eq!(a.brands.id, b.brands.id);
+    assert_eq!(a.influencers.id, b.influencers.id);
+    assert_eq!(a.influencers.platform, b.influencers.platform);
+    same("followers", &a.influencers.followers, &b.influencers.followers);
+    same("engagement_rate", &a.influencers.engagement_rate, &b.influencers.engagement_rate);
+    same("price_per_post", &a.influencers.price_per_post, &b.influencers.price_per_post);
+    same("brand audience female", &a.brands.audience.female_share, &b.brands.audience.female_share);
+    assert_eq!((&a.campaigns.brand, &a.campaigns.influencer), (&b.campaigns.brand, &b.campaigns.influencer));
+    assert_eq!(a.campaigns.date, b.campaigns.date);
+    same("cost", &a.campaigns.cost, &b.campaigns.cost);
+    same("clicks", &a.campaigns.clicks, &b.campaigns.clicks);
+    same("conversions", &a.campaigns.conversions, &b.campaigns.conversions);
+    assert_eq!((&a.snapshots.influencer, &a.snapshots.date), (&b.snapshots.influencer, &b.snapshots.date));
+    same("snapshot followers", &a.snapshots.followers, &b.snapshots.followers);
+}
+
+/// Every integer width and decimal money load like their CSV text; an extra column of a type
+/// kolrec does not read (a list) is left alone, and a used one is an error naming table, column
+/// and type instead of a panic inside the reader.
+#[test]
+fn parquet_integer_widths_and_decimals_load_and_unreadable_types_are_named() {
+    use polars::prelude::*;
+    let dir = dataset("parquet-types", &[]);
+    let (csv, _) = dataset::load(&dir, &LoadOptions::default()).unwrap();
+    let inf = kolrec::table::read(&dir.join("influencers.csv")).unwrap().frame;
+    let text = |name: &str| -> Vec<Option<String>> {
+        inf.column(name).unwrap().str().unwrap().iter().map(|v| v.map(String::from)).collect()
+    };
+    let int = |name: &str| -> Vec<Option<i64>> {
+        text(name).iter().map(|v| v.as_deref().filter(|s| !s.is_empty()).map(|s| s.parse().unwrap())).collect()
+    };
+    let tags = |n: usize| {
+        let mut b = ListPrimitiveChunkedBuilder::<Int64Type>::new("tags".into(), n, n, DataType::Int64);
+        for k in 0..n {
+            b.append_slice(&[k as i64, 7]);
+        }
+        b.finish().into_series().into_column()
+    };
+    let n = inf.height();
+    let build = |followers: Column| {
+        let mut cols: Vec<Column> = inf
+            .columns()
+            .iter()
+            .filter(|c| !["followers", "price_per_post"].contains(&c.name().as_str()))
+            .cloned()
+            .collect();
+        cols.push(followers);
+        cols.push(
+            Column::new("price_per_post".into(), text("price_per_post"))
+                .cast(&DataType::Float64)
+                .unwrap()
+                .cast(&DataType::Decimal(12, 3))
+                .unwrap(),
+        );
+        cols.push(tags(n));
+        DataFrame::new_infer_height(cols).unwrap()
+    };
+    std::fs::remove_file(dir.join("influencers.csv")).unwrap();
+    for width in [DataType::Int16, DataType::UInt32, DataType::Int8, DataType::UInt16] {
+        let small: Vec<Option<i64>> = int("followers").iter().map(|v| v.map(|f| f % 127)).collect();
+        let followers = Column::new("followers".into(), small.clone()).cast(&width).unwrap();
+        let mut df = build(followers);
+        kolrec::table::write(&mut df, &dir.join("influencers.parquet")).unwrap();
+        let (pq, _) = dataset::load(&dir, &LoadOptions::default()).unwrap_or_else(|e| panic!("{width:?}: {e}"));
+        let want: Vec<f64> = small.iter().map(|v| v.unwrap() as f64).collect();
+        assert_eq!(pq.influencers.followers, want, "{width:?}");
+        assert_eq!(pq.influencers.price_per_post, csv.influencers.price_per_post, "decimal");
+        assert_eq!(pq.influencers.id, csv.influencers.id);
+    }
+    let mut df = build(tags(n).with_name("followers".into())).drop("tags").unwrap();
+    kolrec::table::write(&mut df, &dir.join("influencers.parquet")).unwrap();
+    let (msg, kinds) = problems(&dir);
+    assert_eq!(kinds, vec![ProblemKind::WrongType], "{msg}");
     assert!(
-        ds.snapshots.date.windows(2).zip(ds.snapshots.influencer.windows(2)).all(|(d, i)| i[0] < i[1] || d[0] < d[1])
+        msg.contains("influencers.parquet")
+            && msg.contains("column 'followers' is of Parquet type")
+            && msg.contains("List"),
+        "{msg}"
     );
 }
 
@@ -246,4 +338,34 @@ fn a_parquet_date_out_of_range_is_reported() {
         e.contains("row 2, column 'date'") && e.contains("day 2147483647 is outside the dates a table may hold"),
         "{e}"
     );
+}
+
+/// Broken quoting and values beyond the header are reported as file, line and what is wrong, in
+/// one short line; a value past the header is never cut silently (a second cost of −999).
+#[test]
+fn malformed_csv_is_reported_by_file_and_line_and_extra_values_are_not_cut() {
+    let mut runaway = String::from(CAMPAIGNS);
+    runaway.push_str("c3,b1,\"i1,2025-03-01,10,100,1,,reach\n");
+    for k in 0..50_000 {
+        runaway.push_str(&format!("c{k},b1,i1,2025-03-01,10,100,1,,reach\n"));
+    }
+    let stray = CAMPAIGNS.replace("c2,b2,i3", "c2,\"b2\"x,i3");
+    let extra = CAMPAIGNS.replace("8,conversion\n", "8,conversion,-999\n");
+    for (name, body, line, what) in [
+        ("runaway", runaway.as_str(), 5, "a quote opened in value 3 never closes"),
+        ("stray", stray.as_str(), 4, "text after the closing quote of value 2 ('\"b2\"x,i3,2025-02-01"),
+        ("extra", extra.as_str(), 3, "10 values where the header has 9 columns (value 10 is '-999')"),
+    ] {
+        let dir = dataset(&format!("csv-{name}"), &[("campaigns", body)]);
+        let (msg, kinds) = problems(&dir);
+        assert_eq!(kinds, vec![ProblemKind::Unreadable], "{name}: {msg}");
+        assert!(msg.contains(&format!("campaigns.csv, line {line}: {what}")), "{name}: {msg}");
+        assert!(msg.len() < 600, "{name}: a {}-byte message", msg.len());
+    }
+    // A quote inside an unquoted value is read as a character (the reader accepts it), so the
+    // value is checked like any other.
+    let dir = dataset("csv-inner-quote", &[("campaigns", &CAMPAIGNS.replace("c2,b2,i3", "c2,b\"2,i3"))]);
+    let (msg, kinds) = problems(&dir);
+    assert_eq!(kinds, vec![ProblemKind::UnknownReference], "{msg}");
+    assert!(msg.contains("row 3, column 'brand_id'") && msg.contains("'b\"2' is not in brands"), "{msg}");
 }

@@ -1,6 +1,11 @@
-//! Importer for messy influencer lists exported from platforms and agencies: matches headers
-//! through an alias table, parses numbers such as `48.5M` or `12.5万`, and writes the contract's
-//! `influencers` table with a report of what could not be read.
+//! Importer for messy influencer lists exported from platforms and agencies: finds which column
+//! is which by header and content (`detect`), parses numbers such as `48.5M` or `12.5万`, and
+//! writes the contract's `influencers` table with a report of every guess and every value it
+//! could not read.
+
+mod detect;
+mod platform;
+mod roles;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -8,183 +13,45 @@ use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
 
+pub use detect::{Choice, Mapping, Target};
+pub use roles::{ALIASES, Role, header_key};
+
 use crate::contract::KNOWN_PLATFORMS;
-use crate::parse::{Cell, messy_number};
+use crate::parse::{Cell, messy_number, messy_share};
 use crate::table::{self, TableError};
+use platform::PlatformPlan;
 
-/// What an input column means.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Role {
-    /// Handle or display name: the importer picks the most handle-like as the ID.
-    Identity,
-    Followers,
-    Category,
-    Country,
-    AvgViews,
-    AvgLikes,
-    AvgComments,
-    AvgShares,
-    /// Average engagements per post (a count).
-    EngagementAvg,
-    /// Engagements per follower, as a fraction or percent.
-    EngagementRate,
-    PricePerPost,
-    PostsPerWeek,
-    SponsoredShare,
-    TotalViews,
-    Uploads,
-    FollowersGained30d,
-    Views30d,
-}
-
-impl Role {
-    /// Output column of the role (identity columns become `handle` and `name`).
-    pub fn output(self) -> &'static str {
-        match self {
-            Role::Identity => "handle",
-            Role::Followers => "followers",
-            Role::Category => "category",
-            Role::Country => "country",
-            Role::AvgViews => "avg_views",
-            Role::AvgLikes => "avg_likes",
-            Role::AvgComments => "avg_comments",
-            Role::AvgShares => "avg_shares",
-            Role::EngagementAvg => "avg_engagements",
-            Role::EngagementRate => "engagement_rate",
-            Role::PricePerPost => "price_per_post",
-            Role::PostsPerWeek => "posts_per_week",
-            Role::SponsoredShare => "sponsored_share",
-            Role::TotalViews => "total_views",
-            Role::Uploads => "uploads",
-            Role::FollowersGained30d => "followers_gained_30d",
-            Role::Views30d => "views_30d",
-        }
-    }
-}
-
-/// Header aliases, compared after [`header_key`] (lower case, letters and digits only). Earlier
-/// entries of one role win when a list has several columns of that role.
-pub const ALIASES: &[(&str, Role)] = &[
-    ("handle", Role::Identity),
-    ("username", Role::Identity),
-    ("account", Role::Identity),
-    ("influencerinstaname", Role::Identity),
-    ("instagramname", Role::Identity),
-    ("tiktokername", Role::Identity),
-    ("tiktoker", Role::Identity),
-    ("tiktokname", Role::Identity),
-    ("youtubername", Role::Identity),
-    ("youtuber", Role::Identity),
-    ("youtubechannel", Role::Identity),
-    ("channelname", Role::Identity),
-    ("channel", Role::Identity),
-    ("influencername", Role::Identity),
-    ("creator", Role::Identity),
-    ("creatorname", Role::Identity),
-    ("kol", Role::Identity),
-    ("name", Role::Identity),
-    ("title", Role::Identity),
-    ("达人昵称", Role::Identity),
-    ("达人", Role::Identity),
-    ("昵称", Role::Identity),
-    ("账号", Role::Identity),
-    ("抖音号", Role::Identity),
-    ("快手号", Role::Identity),
-    ("小红书号", Role::Identity),
-    ("followers", Role::Followers),
-    ("subscribers", Role::Followers),
-    ("subscriberscount", Role::Followers),
-    ("subscribercount", Role::Followers),
-    ("followerscount", Role::Followers),
-    ("followercount", Role::Followers),
-    ("fans", Role::Followers),
-    ("粉丝数", Role::Followers),
-    ("粉丝量", Role::Followers),
-    ("粉丝", Role::Followers),
-    ("粉丝总数", Role::Followers),
-    ("category", Role::Category),
-    ("category1", Role::Category),
-    ("niche", Role::Category),
-    ("topic", Role::Category),
-    ("类目", Role::Category),
-    ("分类", Role::Category),
-    ("领域", Role::Category),
-    ("channeltype", Role::Category),
-    ("country", Role::Country),
-    ("audiencecountry", Role::Country),
-    ("audiencecountrymostly", Role::Country),
-    ("region", Role::Country),
-    ("国家", Role::Country),
-    ("地区", Role::Country),
-    ("viewsavg", Role::AvgViews),
-    ("avgviews", Role::AvgViews),
-    ("averageviews", Role::AvgViews),
-    ("平均播放量", Role::AvgViews),
-    ("场均播放", Role::AvgViews),
-    ("likesavg", Role::AvgLikes),
-    ("avglikes", Role::AvgLikes),
-    ("averagelikes", Role::AvgLikes),
-    ("平均点赞", Role::AvgLikes),
-    ("commentsavg", Role::AvgComments),
-    ("avgcomments", Role::AvgComments),
-    ("averagecomments", Role::AvgComments),
-    ("平均评论", Role::AvgComments),
-    ("sharesavg", Role::AvgShares),
-    ("avgshares", Role::AvgShares),
-    ("平均分享", Role::AvgShares),
-    ("engagementavg", Role::EngagementAvg),
-    ("engagementaverage", Role::EngagementAvg),
-    ("engavg", Role::EngagementAvg),
-    ("avgengagement", Role::EngagementAvg),
-    ("averageengagement", Role::EngagementAvg),
-    ("engagementrate", Role::EngagementRate),
-    ("er", Role::EngagementRate),
-    ("互动率", Role::EngagementRate),
-    ("price", Role::PricePerPost),
-    ("priceperpost", Role::PricePerPost),
-    ("报价", Role::PricePerPost),
-    ("刊例价", Role::PricePerPost),
-    ("postsperweek", Role::PostsPerWeek),
-    ("sponsoredshare", Role::SponsoredShare),
-    ("videoviews", Role::TotalViews),
-    ("totalviews", Role::TotalViews),
-    ("uploads", Role::Uploads),
-    ("subscribersforlast30days", Role::FollowersGained30d),
-    ("followersgained30d", Role::FollowersGained30d),
-    ("videoviewsforthelast30days", Role::Views30d),
-];
-
-/// Lower case, letters and digits only: `"\nViews (Avg.)"` → `viewsavg`, `Category-1` → `category1`.
-pub fn header_key(h: &str) -> String {
-    h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-}
-
-fn role_of(key: &str) -> Option<(Role, usize)> {
-    ALIASES.iter().position(|(a, _)| *a == key).map(|i| (ALIASES[i].1, i))
-}
-
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct ImportConfig {
     pub input: PathBuf,
-    /// Platform of every row (lists rarely say); lower-cased.
-    pub platform: String,
+    /// Platform of every row, lower-cased; without it the list must say (a platform column,
+    /// profile links, or a platform's own headers such as `抖音号`).
+    pub platform: Option<String>,
     pub out: PathBuf,
     /// Use this input column as the handle instead of guessing.
     pub id_column: Option<String>,
+    /// Columns assigned by the caller, overriding every guess.
+    pub map: Vec<Mapping>,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
     #[error(transparent)]
     Table(#[from] TableError),
-    #[error("{}: no followers column; looked for aliases such as Followers, Subscribers, Subscribers count, 粉丝数 (headers found: {found})", input.display())]
+    #[error("{}: no followers column: no header names one (Followers, Subscribers, Fans, 粉丝数, …) and no unnamed column holds counts; map one with SOURCE=followers (headers found: {found})", input.display())]
     NoFollowers { input: PathBuf, found: String },
-    #[error("{}: no handle or name column; looked for aliases such as handle, username, channel name, 达人昵称 (headers found: {found})", input.display())]
+    #[error("{}: no handle or name column: no header names one (handle, username, channel, 达人昵称, …) and no column holds distinct handle-like text or profile links; map one with SOURCE=handle (headers found: {found})", input.display())]
     NoIdentity { input: PathBuf, found: String },
-    #[error("{}: id_column '{name}' is not a column (headers found: {found})", input.display())]
+    #[error("{}: '{name}' is not a column (headers found: {found})", input.display())]
     NoSuchColumn { input: PathBuf, name: String, found: String },
-    #[error("empty platform name: give the list's platform, e.g. douyin, xiaohongshu, instagram")]
-    NoPlatform,
+    #[error("{}: column '{name}' is mapped twice", input.display())]
+    MappedTwice { input: PathBuf, name: String },
+    #[error(
+        "empty platform name: give the list's platform, e.g. douyin, xiaohongshu, instagram, or none to let the list say"
+    )]
+    EmptyPlatform,
+    #[error("{}: no platform: the list has no platform column, no profile links and no platform's own headers; give the platform (douyin, xiaohongshu, instagram, …)", input.display())]
+    NoPlatform { input: PathBuf },
 }
 
 /// What one import did, for the summary and for tests.
@@ -200,8 +67,14 @@ pub struct ImportReport {
     pub rejected: Vec<(usize, String)>,
     /// Input header → output column.
     pub mapped: Vec<(String, String)>,
+    /// Every column's part, with the evidence for it (header, values, or `--map`).
+    pub choices: Vec<Choice>,
+    /// Columns a header pointed at but the values refused, ranks, and columns mapped to `ignore`.
+    pub passed: Vec<String>,
     pub ignored: Vec<String>,
     pub handle_column: String,
+    /// Where the platform came from (given, a column, links, headers).
+    pub platform: String,
     /// Per output column: cells marked missing (`N/A`, `-`, empty) and cells that were not numbers.
     pub missing_cells: BTreeMap<String, usize>,
     pub unparseable_cells: BTreeMap<String, usize>,
@@ -227,8 +100,14 @@ impl fmt::Display for ImportReport {
             self.empty_rows
         )?;
         writeln!(f, "  handle from column '{}'", self.handle_column)?;
-        let mapped: Vec<String> = self.mapped.iter().map(|(h, o)| format!("{h:?}→{o}")).collect();
-        writeln!(f, "  columns: {}", mapped.join(", "))?;
+        writeln!(f, "  platform: {}", self.platform)?;
+        writeln!(f, "  columns:")?;
+        for c in &self.choices {
+            writeln!(f, "    {:?} → {}: {}", c.column, c.field, c.evidence)?;
+        }
+        for p in &self.passed {
+            writeln!(f, "    {p}")?;
+        }
         if !self.ignored.is_empty() {
             writeln!(f, "  ignored columns: {:?}", self.ignored)?;
         }
@@ -255,20 +134,6 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// How handle-like a column's values are: share of non-empty values with no spaces and only
-/// ASCII letters, digits, `.`, `_`, `-`. Display names ("Cocomelon - Nursery Rhymes") score low.
-fn handle_likeness(values: &[Option<String>]) -> f64 {
-    let present: Vec<&str> = values.iter().flatten().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
-    if present.is_empty() {
-        return -1.0;
-    }
-    let ok = present
-        .iter()
-        .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')))
-        .count();
-    ok as f64 / present.len() as f64
-}
-
 /// A column's cells as text. Bytes that are not UTF-8 are read lossily; a cell that is no
 /// scalar (a list, a struct) becomes its printed form, which no recognised field accepts, so
 /// the row is rejected with a reason instead of the import failing.
@@ -286,8 +151,8 @@ fn column_strings(df: &DataFrame, name: &str) -> Vec<Option<String>> {
 /// Import a list. Rows that cannot become a valid influencer row are written to
 /// `<out stem>.rejected.csv` beside the output, with the reason.
 pub fn import(cfg: &ImportConfig) -> Result<ImportReport, ImportError> {
-    let (out, numbers, platform, mut rep, _) = parse(cfg)?;
-    let mut frame = out.frame(&platform, &numbers);
+    let (out, numbers, mut rep, _) = parse(cfg)?;
+    let mut frame = out.frame(&numbers);
     table::write(&mut frame, &cfg.out)?;
     if !rep.rejected.is_empty() {
         let path = rejected_path(&cfg.out);
@@ -313,10 +178,10 @@ pub struct List {
 
 /// Read a list as `import` would, without writing anything.
 pub fn read_list(cfg: &ImportConfig) -> Result<List, ImportError> {
-    let (out, _, platform, report, input) = parse(cfg)?;
+    let (out, _, report, input) = parse(cfg)?;
     let mut inf = crate::dataset::Influencers::default();
     for k in 0..out.id.len() {
-        inf.push_basic(&out.id[k], &platform, &out.category[k], out.followers[k]);
+        inf.push_basic(&out.id[k], &out.platform[k], &out.category[k], out.followers[k]);
         inf.handle[k].clone_from(&out.handle[k]);
         inf.country[k] = out.country[k].clone().unwrap_or_default();
         inf.engagement_rate[k] = out.engagement_rate[k].map_or(f32::NAN, |v| v as f32);
@@ -324,18 +189,16 @@ pub fn read_list(cfg: &ImportConfig) -> Result<List, ImportError> {
         inf.avg_views[k] = extra(Role::AvgViews);
         inf.price_per_post[k] = extra(Role::PricePerPost);
         inf.posts_per_week[k] = extra(Role::PostsPerWeek) as f32;
-        let share = extra(Role::SponsoredShare);
-        inf.sponsored_share[k] = if share > 1.0 { share / 100.0 } else { share } as f32;
+        inf.sponsored_share[k] = extra(Role::SponsoredShare) as f32;
     }
     Ok(List { influencers: inf, source_row: out.source, input, report })
 }
 
-type Parsed = (Output, BTreeMap<Role, Vec<Option<f64>>>, String, ImportReport, DataFrame);
+type Parsed = (Output, BTreeMap<Role, Vec<Option<f64>>>, ImportReport, DataFrame);
 
 fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
-    let platform = cfg.platform.trim().to_lowercase();
-    if platform.is_empty() {
-        return Err(ImportError::NoPlatform);
+    if cfg.platform.as_deref().is_some_and(|p| p.trim().is_empty()) {
+        return Err(ImportError::EmptyPlatform);
     }
     let raw = table::read(&cfg.input)?;
     let df = &raw.frame;
@@ -345,60 +208,64 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
         repaired_bytes: raw.repaired_bytes,
         ..Default::default()
     };
-    if !KNOWN_PLATFORMS.contains(&platform.as_str()) {
-        rep.notes.push(format!("platform '{platform}' is not a known platform; accepted as-is"));
+    for u in &raw.unread {
+        rep.notes.push(format!("{u}; not imported"));
     }
     let headers: Vec<String> = df.get_column_names().iter().map(|s| s.to_string()).collect();
-    let found = headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
-
-    // Assign roles: the best-ranked alias of each role wins; identity keeps all candidates.
-    let mut best: HashMap<Role, (usize, String)> = HashMap::new();
-    let mut identity: Vec<(usize, String)> = Vec::new();
-    for h in &headers {
-        match role_of(&header_key(h)) {
-            Some((Role::Identity, rank)) => identity.push((rank, h.clone())),
-            Some((role, rank)) => {
-                let e = best.entry(role).or_insert((usize::MAX, String::new()));
-                if rank < e.0 {
-                    *e = (rank, h.clone());
-                }
-            }
-            None => {}
-        }
+    let mut found = headers.iter().map(|h| format!("{h:?}")).collect::<Vec<_>>().join(", ");
+    if !raw.unread.is_empty() {
+        let unread: Vec<String> =
+            raw.unread.iter().map(|u| format!("{:?} of Parquet type {}", u.name, u.dtype)).collect();
+        found.push_str(&format!("; not read for their type: {}", unread.join(", ")));
     }
-    let Some((_, followers_col)) = best.get(&Role::Followers).cloned() else {
-        return Err(ImportError::NoFollowers { input: cfg.input.clone(), found });
+    let input = || cfg.input.clone();
+    let file_name = raw.file_name();
+    let plan = detect::plan(
+        &headers,
+        &|h| column_strings(df, h),
+        &cfg.map,
+        cfg.id_column.as_deref(),
+        cfg.platform.as_deref(),
+        &file_name,
+    )
+    .map_err(|e| match e {
+        detect::Unfit::NoFollowers => ImportError::NoFollowers { input: input(), found: found.clone() },
+        detect::Unfit::NoIdentity => ImportError::NoIdentity { input: input(), found: found.clone() },
+        detect::Unfit::NoSuchColumn(name) => ImportError::NoSuchColumn { input: input(), name, found: found.clone() },
+        detect::Unfit::MappedTwice(name) => ImportError::MappedTwice { input: input(), name },
+    })?;
+    let platform_plan = plan.platform.clone().ok_or_else(|| ImportError::NoPlatform { input: input() })?;
+    rep.platform = match &platform_plan {
+        PlatformPlan::Fixed { platform, evidence } => format!("{platform} ({evidence})"),
+        PlatformPlan::Column { evidence, .. } => format!("per row ({evidence})"),
     };
-    identity.sort();
-    let handle_col = match &cfg.id_column {
-        Some(name) => {
-            headers.iter().find(|h| h.trim() == name.trim() || header_key(h) == header_key(name)).cloned().ok_or_else(
-                || ImportError::NoSuchColumn { input: cfg.input.clone(), name: name.clone(), found: found.clone() },
-            )?
-        }
-        None => {
-            let scored: Vec<(f64, usize, String)> =
-                identity.iter().map(|(rank, h)| (handle_likeness(&column_strings(df, h)), *rank, h.clone())).collect();
-            scored
-                .iter()
-                .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.cmp(&a.1)))
-                .map(|s| s.2.clone())
-                .ok_or_else(|| ImportError::NoIdentity { input: cfg.input.clone(), found: found.clone() })?
-        }
-    };
-    let name_col = identity.iter().map(|(_, h)| h).find(|h| **h != handle_col).cloned();
+    if let PlatformPlan::Fixed { platform, .. } = &platform_plan
+        && !KNOWN_PLATFORMS.contains(&platform.as_str())
+    {
+        rep.notes.push(format!("platform '{platform}' is not a known platform; accepted as-is"));
+    }
+    let handle_col = plan.handle.clone();
+    let name_col = plan.name.clone();
+    let followers_col = plan.fields.iter().find(|f| f.0 == Role::Followers).map(|f| f.1.clone()).expect("planned");
     rep.handle_column = handle_col.clone();
     rep.mapped.push((handle_col.clone(), "handle".into()));
     if let Some(n) = &name_col {
         rep.mapped.push((n.clone(), "name".into()));
     }
-    let mut roles: Vec<(Role, String)> = best.into_iter().map(|(r, (_, h))| (r, h)).collect();
+    let mut roles: Vec<(Role, String)> = plan.fields.clone();
     roles.sort();
     for (r, h) in &roles {
         rep.mapped.push((h.clone(), r.output().into()));
     }
+    rep.choices = plan.choices.clone();
+    rep.passed = plan.passed.clone();
     let used: Vec<&String> = rep.mapped.iter().map(|(h, _)| h).collect();
-    rep.ignored = headers.iter().filter(|h| !used.contains(h)).cloned().collect();
+    rep.ignored = headers
+        .iter()
+        .filter(|h| !used.contains(h))
+        .filter(|h| !matches!(&platform_plan, PlatformPlan::Column { column, .. } if column == *h))
+        .cloned()
+        .collect();
 
     let n = df.height();
     rep.rows_read = n;
@@ -407,18 +274,50 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
     let text_of = |role: Role| roles.iter().find(|(r, _)| *r == role).map(|(_, h)| column_strings(df, h));
     let categories = text_of(Role::Category);
     let countries = text_of(Role::Country);
+    let row_platforms = match &platform_plan {
+        PlatformPlan::Column { column, .. } => Some(column_strings(df, column)),
+        PlatformPlan::Fixed { .. } => None,
+    };
     if categories.is_none() {
         rep.notes.push("no category column: category set to 'unknown'".into());
     }
     let mut numbers: BTreeMap<Role, Vec<Option<f64>>> = BTreeMap::new();
+    // Shares above 100% and counts beyond any real one (1e300 followers) are left empty and
+    // counted, never clamped into a plausible-looking value.
+    let mut out_of_range: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ranges = 0usize;
     for (role, h) in &roles {
         if matches!(role, Role::Category | Role::Country | Role::Identity) {
             continue;
         }
         let out = role.output().to_string();
+        let share = matches!(role, Role::EngagementRate | Role::SponsoredShare);
+        let percent = plan.percent.get(role).copied().unwrap_or(false);
         let vals = column_strings(df, h)
             .into_iter()
-            .map(|v| match messy_number(v.as_deref().unwrap_or("")) {
+            .map(|v| {
+                let v = v.as_deref().unwrap_or("");
+                match (share, messy_number(v)) {
+                    (true, _) => messy_share(v, percent),
+                    (false, Cell::Invalid) if *role == Role::PricePerPost => match detect::range_midpoint(v) {
+                        Some(mid) => {
+                            ranges += 1;
+                            Cell::Value(mid)
+                        }
+                        None => Cell::Invalid,
+                    },
+                    (false, c) => c,
+                }
+            })
+            .map(|cell| match cell {
+                Cell::Value(x) if share && x > 1.0 => {
+                    *out_of_range.entry(out.clone()).or_default() += 1;
+                    None
+                }
+                Cell::Value(x) if x > crate::contract::MAX_AMOUNT => {
+                    *out_of_range.entry(out.clone()).or_default() += 1;
+                    None
+                }
                 Cell::Value(x) if x >= 0.0 => Some(x),
                 Cell::Value(_) | Cell::Invalid => {
                     *rep.unparseable_cells.entry(out.clone()).or_default() += 1;
@@ -431,6 +330,17 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
             })
             .collect();
         numbers.insert(*role, vals);
+    }
+    if ranges > 0 {
+        rep.notes.push(format!("{ranges} price_per_post ranges (\"$1K - $2K\") read as their midpoints"));
+    }
+    for (column, k) in &out_of_range {
+        let what = if matches!(column.as_str(), "engagement_rate" | "sponsored_share") {
+            "above 100%"
+        } else {
+            "above 10^15, beyond any real count"
+        };
+        rep.notes.push(format!("{k} {column} values {what} left empty"));
     }
     let num = |role: Role, row: usize| numbers.get(&role).and_then(|v| v[row]);
 
@@ -449,7 +359,9 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut rate_out_of_range = 0;
     for row in 0..n {
-        let handle = handles[row].as_deref().map(str::trim).unwrap_or("").trim_start_matches('@').to_string();
+        let cell = handles[row].as_deref().map(str::trim).unwrap_or("");
+        let cell = if plan.handle_from_url { detect::handle_of_url(cell) } else { cell };
+        let handle = cell.trim_start_matches('@').to_string();
         if handle.is_empty() {
             if all_empty(row) {
                 rep.empty_rows += 1;
@@ -461,11 +373,28 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
         let Some(followers) = num(Role::Followers, row) else {
             let raw =
                 df.column(&followers_col).ok().and_then(|c| c.get(row).ok()).map(|v| v.to_string()).unwrap_or_default();
-            rep.rejected.push((
-                row + 1,
-                format!("no followers: '{}' in column '{followers_col}' is not a count", raw.trim_matches('"')),
-            ));
+            let raw = raw.trim_matches('"');
+            let why = match messy_number(raw) {
+                Cell::Value(x) if x > crate::contract::MAX_AMOUNT => "is above 10^15, beyond any real count",
+                _ => "is not a count",
+            };
+            rep.rejected.push((row + 1, format!("no followers: '{raw}' in column '{followers_col}' {why}")));
             continue;
+        };
+        let platform = match (&platform_plan, &row_platforms) {
+            (PlatformPlan::Fixed { platform, .. }, _) => platform.clone(),
+            (PlatformPlan::Column { column, .. }, Some(values)) => {
+                let v = values[row].as_deref().map(str::trim).unwrap_or("");
+                match platform::canonical(v) {
+                    Some(p) => p.to_string(),
+                    None if v.is_empty() => {
+                        rep.rejected.push((row + 1, format!("no platform: column '{column}' is empty")));
+                        continue;
+                    }
+                    None => v.to_lowercase(),
+                }
+            }
+            (PlatformPlan::Column { .. }, None) => unreachable!("read above"),
         };
         let id = format!("{platform}:{}", handle.to_lowercase());
         if let Some(first) = seen.get(&id) {
@@ -482,6 +411,7 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
         }
         let engagement_rate = engagement_rate(&num, row, followers);
         let engagement_rate = match engagement_rate {
+            // Only a rate computed from engagement counts can get here above 1.
             Some(r) if r > 1.0 => {
                 rate_out_of_range += 1;
                 None
@@ -489,6 +419,7 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
             r => r,
         };
         out.id.push(id);
+        out.platform.push(platform);
         out.source.push(row);
         out.handle.push(handle);
         out.name.push(names.as_ref().and_then(|v| v[row].as_deref()).map(str::trim).unwrap_or("").to_string());
@@ -501,10 +432,10 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
         }
     }
     if rate_out_of_range > 0 {
-        rep.notes.push(format!("{rate_out_of_range} engagement rates above 1 per follower left empty"));
+        rep.notes.push(format!("{rate_out_of_range} engagement rates computed above 1 per follower left empty"));
     }
     rep.rows_written = out.id.len();
-    Ok((out, numbers, platform, rep, raw.frame))
+    Ok((out, numbers, rep, raw.frame))
 }
 
 /// `DIR/influencers.csv` → `DIR/influencers.rejected.csv`.
@@ -513,11 +444,11 @@ pub fn rejected_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.rejected.csv"))
 }
 
-/// Engagements per follower per post: an explicit rate column wins (values above 1 without `%`
-/// are read as percents), else average engagements, else likes + comments + shares.
+/// Engagements per follower per post: an explicit rate column wins (already a fraction, see
+/// [`messy_share`]), else average engagements, else likes + comments + shares.
 fn engagement_rate(num: &impl Fn(Role, usize) -> Option<f64>, row: usize, followers: f64) -> Option<f64> {
     if let Some(r) = num(Role::EngagementRate, row) {
-        return Some(if r > 1.0 { r / 100.0 } else { r });
+        return Some(r);
     }
     if followers <= 0.0 {
         return None;
@@ -550,6 +481,7 @@ const OPTIONAL_NUMBERS: [Role; 11] = [
 #[derive(Default)]
 struct Output {
     id: Vec<String>,
+    platform: Vec<String>,
     /// Input data row (0-based) of each output row.
     source: Vec<usize>,
     handle: Vec<String>,
@@ -562,13 +494,12 @@ struct Output {
 }
 
 impl Output {
-    fn frame(self, platform: &str, present: &BTreeMap<Role, Vec<Option<f64>>>) -> DataFrame {
-        let n = self.id.len();
+    fn frame(self, present: &BTreeMap<Role, Vec<Option<f64>>>) -> DataFrame {
         let mut cols = vec![
             Column::new("influencer_id".into(), self.id),
             Column::new("handle".into(), self.handle),
             Column::new("name".into(), self.name),
-            Column::new("platform".into(), vec![platform; n]),
+            Column::new("platform".into(), self.platform),
             Column::new("category".into(), self.category),
             Column::new("country".into(), self.country),
             Column::new("followers".into(), self.followers.iter().map(|f| f.round() as i64).collect::<Vec<_>>()),
@@ -596,15 +527,22 @@ mod tests {
         assert_eq!(header_key("Category-1"), "category1");
         assert_eq!(header_key("Authentic engagement\n"), "authenticengagement");
         assert_eq!(header_key("粉丝数"), "粉丝数");
-        assert_eq!(role_of(&header_key("Subscribers count")).map(|r| r.0), Some(Role::Followers));
-        assert_eq!(role_of(&header_key("Eng. (Avg.)")).map(|r| r.0), Some(Role::EngagementAvg));
-        assert_eq!(role_of(&header_key("views(avg)")).map(|r| r.0), Some(Role::AvgViews));
+        let role = |h: &str| roles::alias_rank(&header_key(h)).map(|r| r.0);
+        assert_eq!(role("Subscribers count"), Some(Role::Followers));
+        assert_eq!(role("Eng. (Avg.)"), Some(Role::EngagementAvg));
+        assert_eq!(role("views(avg)"), Some(Role::AvgViews));
     }
 
     #[test]
-    fn handle_likeness_prefers_handles_over_display_names() {
-        let handles = vec![Some("tseries".into()), Some("MrBeast6000".into()), Some("khaby.lame".into())];
-        let names = vec![Some("T-Series".into()), Some("Cocomelon - Nursery Rhymes".into()), Some("Kylie 🤍".into())];
-        assert!(handle_likeness(&handles) > handle_likeness(&names));
+    fn profile_links_give_their_last_path_segment_and_ranges_their_midpoint() {
+        use detect::{handle_of_url, range_midpoint};
+        assert_eq!(handle_of_url("https://www.instagram.com/cristiano/?hl=en"), "cristiano");
+        assert_eq!(handle_of_url("https://www.youtube.com/@MrBeast"), "@MrBeast");
+        assert_eq!(handle_of_url("tiktok.com/@khaby.lame#top"), "@khaby.lame");
+        assert_eq!(range_midpoint("$65.8K - $131.6K"), Some(98_700.0));
+        assert_eq!(range_midpoint("850w-1000w"), Some(9_250_000.0));
+        assert_eq!(range_midpoint("-5.3万"), None);
+        assert_eq!(range_midpoint("300 ~ 100"), None, "a range runs upward");
+        assert_eq!(range_midpoint("12万"), None);
     }
 }
