@@ -79,6 +79,52 @@ pub struct BrandInfo {
 }
 
 impl Catalog {
+    /// Whether every per-creator and per-brand array has one entry each, every code is in its
+    /// vocabulary and the worked-with lists are well formed: a decoded file's must not send a
+    /// query out of bounds.
+    pub fn check_shape(&self) -> Result<(), String> {
+        let c = &self.influencers;
+        let n = c.id.len();
+        let nb = self.brands.id.len();
+        let sizes = [
+            ("handle", c.handle.len(), n),
+            ("platform", c.platform.codes.len(), n),
+            ("category", c.category.codes.len(), n),
+            ("country", c.country.codes.len(), n),
+            ("followers", c.followers.len(), n),
+            ("price_per_post", c.price_per_post.len(), n),
+            ("avg_views", c.avg_views.len(), n),
+            ("engagement_rate", c.engagement_rate.len(), n),
+            ("campaigns", c.campaigns.len(), n),
+            ("cost", c.cost.len(), n),
+            ("impressions", c.impressions.len(), n),
+            ("clicks", c.clicks.len(), n),
+            ("impressions_with_clicks", c.impressions_with_clicks.len(), n),
+            ("brand name", self.brands.name.len(), nb),
+            ("brand category", self.brands.category.len(), nb),
+            ("brand country", self.brands.country.len(), nb),
+            ("worked_indptr", self.worked_indptr.len(), nb + 1),
+        ];
+        if let Some((name, got, need)) = sizes.iter().find(|(_, got, need)| got != need) {
+            return Err(format!("{name} holds {got} values where the catalogue needs {need}"));
+        }
+        for (name, col) in [("platform", &c.platform), ("category", &c.category), ("country", &c.country)] {
+            if col.codes.iter().any(|&k| k as usize >= col.values.len()) {
+                return Err(format!("a {name} code lies outside its {} values", col.values.len()));
+            }
+        }
+        let ok = self.worked_indptr.first() == Some(&0)
+            && self.worked_indptr.windows(2).all(|w| w[0] <= w[1])
+            && self.worked_indptr.last().is_some_and(|&l| l as usize == self.worked_with.len());
+        if !ok {
+            return Err("worked_indptr does not run from 0 up to the number of entries".into());
+        }
+        match self.worked_with.iter().find(|&&i| i as usize >= n) {
+            Some(i) => Err(format!("worked_with names creator {i} of {n}")),
+            None => Ok(()),
+        }
+    }
+
     /// Build from the dataset and the campaign rows the model was trained on.
     pub fn build(ds: &Dataset, rows: &[usize]) -> Catalog {
         let inf = &ds.influencers;

@@ -401,10 +401,29 @@ impl<'a> ExportJob<'a> {
         for (p, brands) in chunks.iter().enumerate() {
             let name = format!("part-{p:05}.parquet");
             let file = partial.join(&name);
-            let rows = if file.exists() {
-                // A finished part of an earlier run: read back, so a damaged one fails here.
+            // A finished part of an earlier run is read back; a damaged one (a disk error, an
+            // edit) is said and recomputed, so that a rerun does not fail the same way forever.
+            let kept = if file.exists() {
+                match crate::table::read(&file) {
+                    Ok(t) if t.frame.width() == COLUMNS.len() => Some(t.frame.height()),
+                    bad => {
+                        let why = match bad {
+                            Err(e) => e.to_string(),
+                            Ok(t) => format!("{} columns where an export part has {}", t.frame.width(), COLUMNS.len()),
+                        };
+                        if !self.quiet {
+                            eprintln!("export: {name} of the unfinished run is damaged ({why}); recomputing it");
+                        }
+                        fs::remove_file(&file).map_err(io(&file))?;
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            let rows = if let Some(rows) = kept {
                 resumed += 1;
-                crate::table::read(&file)?.frame.height()
+                rows
             } else {
                 let t = Instant::now();
                 let hits = self.engine.batch_top_k(brands, r.k, &self.filter, path);

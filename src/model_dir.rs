@@ -326,7 +326,13 @@ pub fn load_growth(dir: &Path) -> Result<(GrowthModel, Manifest), ModelDirError>
 /// The growth model `manifest` records.
 pub fn load_growth_of(dir: &Path, manifest: &Manifest) -> Result<GrowthModel, ModelDirError> {
     let entry = manifest.growth.as_ref().ok_or_else(|| ModelDirError::NoGrowth { dir: dir.into() })?;
-    Ok(artifact::load_recorded(&dir.join(&entry.file), Kind::Growth, &entry.crc32)?)
+    let path = dir.join(&entry.file);
+    let model: GrowthModel = artifact::load_recorded(&path, Kind::Growth, &entry.crc32)?;
+    model.check_shape().map_err(|reason| ArtifactError::Decode {
+        path,
+        reason: format!("it decodes to an inconsistent growth model: {reason}"),
+    })?;
+    Ok(model)
 }
 
 /// Load the serving catalogue and check that it belongs to `model`.
@@ -337,6 +343,10 @@ pub fn load_catalog(dir: &Path, manifest: &Manifest, model: &AffinityModel) -> R
         return Err(ModelDirError::CatalogFormat { path, found: entry.format });
     }
     let catalog: Catalog = artifact::load_recorded(&path, Kind::Catalog, &entry.crc32)?;
+    catalog.check_shape().map_err(|reason| ArtifactError::Decode {
+        path: path.clone(),
+        reason: format!("it decodes to an inconsistent catalogue: {reason}"),
+    })?;
     if catalog.influencers.id != model.influencer_ids || catalog.brands.id != model.brand_ids {
         return Err(ModelDirError::CatalogMismatch { path, dir: dir.into() });
     }

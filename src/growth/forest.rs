@@ -67,6 +67,25 @@ impl Tree {
         Tree { nodes }
     }
 
+    /// Whether every walk ends at a leaf: children come after their parent (so no cycle) and
+    /// inside the tree, features inside the row's `width`.
+    pub fn check_shape(&self, width: usize) -> Result<(), String> {
+        if self.nodes.is_empty() {
+            return Err("a tree has no nodes".into());
+        }
+        for (k, n) in self.nodes.iter().enumerate() {
+            if let Node::Split { feature, left, right, .. } = *n {
+                if [left, right].iter().any(|&c| c as usize <= k || c as usize >= self.nodes.len()) {
+                    return Err(format!("node {k}'s children {left}, {right} are not later nodes of its tree"));
+                }
+                if feature as usize >= width {
+                    return Err(format!("node {k} splits feature {feature} of {width}"));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn leaf(&self, x: ArrayView1<f64>) -> usize {
         let mut k = 0;
         loop {

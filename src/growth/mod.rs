@@ -281,6 +281,31 @@ fn pct(x: f32) -> String {
 }
 
 impl GrowthModel {
+    /// Whether the decoded arrays agree with each other: the encoder's statistics with its
+    /// features, the logistic weights and every tree with the encoded width, each isotonic map's
+    /// centres with its values.
+    pub fn check_shape(&self) -> Result<(), String> {
+        let e = &self.encoder;
+        let width = e.width();
+        if e.mean.len() != rows::Q || e.std.len() != rows::Q {
+            return Err(format!("the encoder holds {}/{} statistics for {} features", e.mean.len(), e.std.len(), rows::Q));
+        }
+        if let Some(l) = &self.classifier.logistic
+            && l.weights.len() != width
+        {
+            return Err(format!("the logistic part has {} weights for {width} inputs", l.weights.len()));
+        }
+        for (t, tree) in self.classifier.forest.iter().enumerate() {
+            tree.check_shape(width).map_err(|e| format!("tree {t}: {e}"))?;
+        }
+        for (name, iso) in [("calibration", &self.calibration), ("expected", &self.expected)] {
+            if iso.centre.len() != iso.value.len() {
+                return Err(format!("{name} has {} centres for {} values", iso.centre.len(), iso.value.len()));
+            }
+        }
+        Ok(())
+    }
+
     /// Score every creator as of `day`; the top `explain` rows also get their strongest features.
     pub fn score(&self, ds: &Dataset, day: i32, explain: usize) -> Scoring {
         let p = &self.params;

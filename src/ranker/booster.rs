@@ -76,8 +76,25 @@ impl FlatNode {
 }
 
 impl Flat {
-    fn of(gb: &GradientBooster) -> Flat {
+    /// Pack the trees, refusing any a walk could not finish: a child that is not a later node
+    /// of its tree (out of range, or a cycle) or a feature beyond the rows' width, as an edited
+    /// `ranker.bin` behind a recomputed checksum could hold.
+    fn of(gb: &GradientBooster) -> Result<Flat, String> {
         let kept = gb.prediction_iteration.unwrap_or(gb.trees.len()).min(gb.trees.len());
+        for (t, tree) in gb.trees[..kept].iter().enumerate() {
+            let len = tree.nodes.len();
+            if len == 0 {
+                return Err(format!("tree {t} has no nodes"));
+            }
+            for (k, n) in tree.nodes.iter().enumerate().filter(|(_, n)| !n.is_leaf) {
+                if let Some(c) = [n.left_child, n.right_child, n.missing_node].into_iter().find(|&c| c <= k || c >= len) {
+                    return Err(format!("tree {t}, node {k}: child {c} is not a later node of its {len}"));
+                }
+                if n.split_feature >= N {
+                    return Err(format!("tree {t}, node {k}: feature {} of {N}", n.split_feature));
+                }
+            }
+        }
         let mut f =
             Flat { nodes: Vec::new(), roots: Vec::with_capacity(kept), depths: Vec::new(), base: gb.base_score };
         for tree in &gb.trees[..kept] {
@@ -109,7 +126,7 @@ impl Flat {
             }));
             f.depths.push(f.depth(at));
         }
-        f
+        Ok(f)
     }
 
     fn depth(&self, node: u32) -> u8 {
@@ -232,11 +249,11 @@ impl Booster {
         }
         // Early stopping has set the prediction trees to the best iteration's.
         let trees = b.best_iteration.map_or(b.trees.len(), |i| i + 1);
-        Ok(Fit { booster: Booster::new(b), train_loss, valid_loss, trees })
+        Ok(Fit { booster: Booster::new(b)?, train_loss, valid_loss, trees })
     }
 
-    fn new(gb: GradientBooster) -> Booster {
-        Booster { flat: Flat::of(&gb), gb }
+    fn new(gb: GradientBooster) -> Result<Booster, String> {
+        Ok(Booster { flat: Flat::of(&gb)?, gb })
     }
 
     /// Scores of `rows`: single-threaded for a query's few candidates (queries run in parallel
@@ -281,7 +298,7 @@ impl Booster {
         if !gb.missing.is_nan() {
             return Err(format!("the trees treat {} as missing; kolrec writes NaN", gb.missing));
         }
-        Ok(Booster::new(gb))
+        Booster::new(gb)
     }
 }
 

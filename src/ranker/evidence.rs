@@ -114,6 +114,35 @@ impl Evidence {
         e
     }
 
+    /// Whether the arrays agree with `nb` brands and `ni` creators (a decoded file's may not).
+    pub fn check_shape(&self, nb: usize, ni: usize) -> Result<(), String> {
+        let sizes = [
+            ("evidence.brands", self.brands.sum.len().max(self.brands.conf.len()), nb),
+            ("evidence.brands", self.brands.sum.len().min(self.brands.conf.len()), nb),
+            ("evidence.creators", self.creators.sum.len().max(self.creators.conf.len()), ni),
+            ("evidence.creators", self.creators.sum.len().min(self.creators.conf.len()), ni),
+            ("evidence.cells", self.cells.sum.len().min(self.cells.conf.len()), self.categories * self.categories),
+            ("evidence.cells", self.cells.sum.len().max(self.cells.conf.len()), self.categories * self.categories),
+            ("evidence.indptr", self.indptr.len(), ni + 1),
+            ("evidence.y", self.y.len(), self.brand.len()),
+            ("evidence.conf", self.conf.len(), self.brand.len()),
+            ("evidence.brand_unit", self.brand_unit.len(), nb * self.dim),
+        ];
+        if let Some((name, got, need)) = sizes.iter().find(|(_, got, need)| got != need) {
+            return Err(format!("{name} holds {got} values where the ranker needs {need}"));
+        }
+        let ok = self.indptr.first() == Some(&0)
+            && self.indptr.windows(2).all(|w| w[0] <= w[1])
+            && self.indptr.last().is_some_and(|&l| l as usize == self.brand.len());
+        if !ok {
+            return Err("evidence.indptr does not run from 0 up to the number of entries".into());
+        }
+        match self.brand.iter().find(|&&b| b as usize >= nb) {
+            Some(b) => Err(format!("evidence names brand {b} of {nb}")),
+            None => Ok(()),
+        }
+    }
+
     fn cell_of(&self, bc: u32, ic: u32) -> Option<usize> {
         let n = self.categories;
         ((bc as usize) < n && (ic as usize) < n).then(|| bc as usize * n + ic as usize)

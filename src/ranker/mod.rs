@@ -256,6 +256,22 @@ pub struct QuerySide {
 }
 
 impl Context {
+    /// Whether every per-creator and per-brand array has one entry each (codes are compared,
+    /// never used as indices, so any code is safe): a decoded file's arrays must not send a
+    /// query out of bounds.
+    pub fn check_shape(&self) -> Result<(), String> {
+        let p = &self.profiles;
+        let (nb, ni) = (p.brands.len(), p.creators.len());
+        for (name, got, need) in
+            [("efficiency", self.efficiency.len(), ni), ("creator_history", self.creator_history.len(), ni), ("brand_history", self.brand_history.len(), nb)]
+        {
+            if got != need {
+                return Err(format!("{name} holds {got} values where the ranker needs {need}"));
+            }
+        }
+        self.evidence.check_shape(nb, ni)
+    }
+
     /// The context of `model` (trained on `pairs`) over the profiles.
     pub fn new(profiles: Profiles, pairs: &[crate::affinity::outcome::PairTarget], model: &AffinityModel) -> Context {
         let bc: Vec<u32> = profiles.brands.iter().map(|b| b.category).collect();
@@ -346,6 +362,7 @@ impl LearnedRanker {
     }
 
     pub fn from_file(f: RankerFile) -> Result<LearnedRanker, String> {
+        f.context.check_shape()?;
         Ok(LearnedRanker {
             params: f.params,
             booster: Booster::from_json(&f.booster_json)?,

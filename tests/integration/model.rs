@@ -347,26 +347,83 @@ fn files_of_another_model_and_edited_sidecars_are_refused_naming_the_file() {
 }
 
 /// A payload edited behind a recomputed checksum (envelope and manifest both agree with it) is a
-/// decode error naming the array, not a panic on an index later.
+/// decode error naming the array, not a panic on an index later: the affinity model, the
+/// catalogue, the ranker's context and trees, and the growth model's trees.
 #[test]
 fn an_altered_payload_with_matching_checksums_is_refused_not_a_panic() {
     use kolrec::affinity::AffinityModel;
     use kolrec::artifact::{Kind, from_bytes, to_bytes};
-    let (_, model) = served_market();
-    let dir = scratch("altered-payload");
-    copy_tree(model, &dir);
-    let path = dir.join("affinity.bin");
-    let mut m: AffinityModel = from_bytes(&path, Kind::Affinity, &std::fs::read(&path).unwrap()).unwrap();
-    let dim = m.dim();
-    m.influencer_vectors.truncate(m.influencer_vectors.len() - dim);
-    let bytes = to_bytes(Kind::Affinity, &m).unwrap();
-    std::fs::write(&path, &bytes).unwrap();
-    let manifest = dir.join("manifest.json");
-    let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
-    v["affinity"]["crc32"] = serde_json::json!(format!("{:08x}", crc32fast::hash(&bytes)));
-    std::fs::write(&manifest, serde_json::to_string_pretty(&v).unwrap()).unwrap();
-    let o = kolrec(&["recommend", "--model", dir.to_str().unwrap(), "--brand", "b000001", "-k", "3", "--exact"]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let e = stderr(&o);
-    assert!(e.contains("affinity.bin is corrupt") && e.contains("influencer_vectors holds"), "{e}");
+    use kolrec::catalog::Catalog;
+    use kolrec::growth::GrowthModel;
+    use kolrec::ranker::RankerFile;
+    let (data, model) = served_market();
+    fn alter<T: serde::Serialize + serde::de::DeserializeOwned>(
+        model: &std::path::Path,
+        name: &str,
+        file: &str,
+        kind: Kind,
+        key: &str,
+        edit: impl FnOnce(&mut T),
+    ) -> std::path::PathBuf {
+        let dir = scratch(&format!("altered-{name}"));
+        copy_tree(model, &dir);
+        let path = dir.join(file);
+        let mut m: T = from_bytes(&path, kind, &std::fs::read(&path).unwrap()).unwrap();
+        edit(&mut m);
+        let bytes = to_bytes(kind, &m).unwrap();
+        std::fs::write(&path, &bytes).unwrap();
+        let manifest = dir.join("manifest.json");
+        let mut v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let crc = format!("{:08x}", crc32fast::hash(&bytes));
+        v[key]["crc32"] = serde_json::json!(crc);
+        if key == "affinity" {
+            // The ranker records the affinity model it was trained with; keep them agreeing.
+            v["ranker"]["affinity_crc32"] = serde_json::json!(crc);
+        }
+        std::fs::write(&manifest, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+        dir
+    }
+    let refused = |dir: &std::path::Path, cmd: &[&str], want: &[&str]| {
+        let mut args: Vec<&str> = cmd.to_vec();
+        args.extend(["--model", dir.to_str().unwrap()]);
+        let o = kolrec(&args);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{cmd:?}: {e}");
+        assert!(!e.contains("panicked"), "{e}");
+        for w in want {
+            assert!(e.contains(w), "{cmd:?}: missing '{w}' in {e}");
+        }
+    };
+    let recommend = ["recommend", "--brand", "b000001", "-k", "3", "--exact"];
+    let dir = alter(model, "affinity", "affinity.bin", Kind::Affinity, "affinity", |m: &mut AffinityModel| {
+        let dim = m.dim();
+        m.influencer_vectors.truncate(m.influencer_vectors.len() - dim);
+    });
+    refused(&dir, &recommend, &["affinity.bin is corrupt", "influencer_vectors holds"]);
+    let dir = alter(model, "catalog", "catalog.bin", Kind::Catalog, "catalog", |c: &mut Catalog| {
+        c.influencers.followers.pop();
+    });
+    refused(&dir, &recommend, &["catalog.bin is corrupt", "inconsistent catalogue: followers holds"]);
+    let dir = alter(model, "catalog-codes", "catalog.bin", Kind::Catalog, "catalog", |c: &mut Catalog| {
+        c.influencers.platform.codes[0] = 999;
+    });
+    refused(&dir, &recommend, &["catalog.bin is corrupt", "a platform code lies outside"]);
+    let dir = alter(model, "ranker", "ranker.bin", Kind::Ranker, "ranker", |r: &mut RankerFile| {
+        r.context.efficiency.pop();
+    });
+    refused(&dir, &recommend, &["ranker.bin", "efficiency holds"]);
+    let dir = alter(model, "ranker-trees", "ranker.bin", Kind::Ranker, "ranker", |r: &mut RankerFile| {
+        // Point the first split of the first tree back at the root: a walk that never ends.
+        let mut trees: serde_json::Value = serde_json::from_str(&r.booster_json).unwrap();
+        let nodes = &mut trees["trees"][0]["nodes"];
+        let split = nodes.as_array_mut().unwrap().iter_mut().find(|n| n["is_leaf"] == false).unwrap();
+        split["left_child"] = serde_json::json!(0);
+        r.booster_json = trees.to_string();
+    });
+    refused(&dir, &recommend, &["ranker.bin", "is not a later node"]);
+    let dir = alter(model, "growth", "growth.bin", Kind::Growth, "growth", |g: &mut GrowthModel| {
+        g.calibration.value.pop();
+    });
+    let growth = ["growth", "--data", data.to_str().unwrap(), "--as-of", "2025-05-01"];
+    refused(&dir, &growth, &["growth.bin is corrupt", "calibration has"]);
 }
