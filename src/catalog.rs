@@ -259,8 +259,10 @@ mod tests {
 
     #[test]
     fn platform_medians_ignore_missing_rates() {
-        let p: Vec<String> = ["a", "b", "a", "a"].iter().map(|s| s.to_string()).collect();
-        let m = platform_medians(&p, &[0.1, 0.5, f32::NAN, 0.3]);
-        assert_eq!(m, vec![("a".to_string(), 0.3), ("b".to_string(), 0.5)]);
+        // Counted, the two NaNs would sort last and move a's median from 0.3 to 0.5; b's only
+        // rate is missing, so b has no median at all.
+        let p: Vec<String> = ["a", "b", "a", "a", "a", "a", "c"].iter().map(|s| s.to_string()).collect();
+        let m = platform_medians(&p, &[0.1, f32::NAN, f32::NAN, 0.3, f32::NAN, 0.5, 0.2]);
+        assert_eq!(m, vec![("a".to_string(), 0.3), ("c".to_string(), 0.2)]);
     }
 }

@@ -145,10 +145,25 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         let p = dir.join("a.txt");
         atomic_write(&p, b"first").unwrap();
+        // A reader holding the old file (here a hard link) keeps the whole old content: the new
+        // file replaced it by rename. An in-place write would show the link "second" too.
+        let held = dir.join("held.txt");
+        let _ = fs::remove_file(&held);
+        fs::hard_link(&p, &held).unwrap();
         atomic_write(&p, b"second").unwrap();
         assert_eq!(fs::read(&p).unwrap(), b"second");
+        assert_eq!(fs::read(&held).unwrap(), b"first", "the file was rewritten in place");
+        fs::remove_file(&held).unwrap();
         let leftovers: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).collect();
         assert_eq!(leftovers.len(), 1);
+        // A rename that fails (onto a non-empty directory) is an error and leaves no temp file.
+        let blocked = dir.join("blocked");
+        fs::create_dir_all(blocked.join("inside")).unwrap();
+        assert!(atomic_write(&blocked, b"x").is_err());
+        assert!(blocked.join("inside").is_dir());
+        let names: Vec<String> =
+            fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert!(names.iter().all(|n| !n.contains("tmp")), "a temp file was left: {names:?}");
         fs::remove_dir_all(&dir).unwrap();
     }
 

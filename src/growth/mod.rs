@@ -288,7 +288,12 @@ impl GrowthModel {
         let e = &self.encoder;
         let width = e.width();
         if e.mean.len() != rows::Q || e.std.len() != rows::Q {
-            return Err(format!("the encoder holds {}/{} statistics for {} features", e.mean.len(), e.std.len(), rows::Q));
+            return Err(format!(
+                "the encoder holds {}/{} statistics for {} features",
+                e.mean.len(),
+                e.std.len(),
+                rows::Q
+            ));
         }
         if let Some(l) = &self.classifier.logistic
             && l.weights.len() != width

@@ -87,7 +87,8 @@ impl Flat {
                 return Err(format!("tree {t} has no nodes"));
             }
             for (k, n) in tree.nodes.iter().enumerate().filter(|(_, n)| !n.is_leaf) {
-                if let Some(c) = [n.left_child, n.right_child, n.missing_node].into_iter().find(|&c| c <= k || c >= len) {
+                if let Some(c) = [n.left_child, n.right_child, n.missing_node].into_iter().find(|&c| c <= k || c >= len)
+                {
                     return Err(format!("tree {t}, node {k}: child {c} is not a later node of its {len}"));
                 }
                 if n.split_feature >= N {

@@ -262,9 +262,11 @@ impl Context {
     pub fn check_shape(&self) -> Result<(), String> {
         let p = &self.profiles;
         let (nb, ni) = (p.brands.len(), p.creators.len());
-        for (name, got, need) in
-            [("efficiency", self.efficiency.len(), ni), ("creator_history", self.creator_history.len(), ni), ("brand_history", self.brand_history.len(), nb)]
-        {
+        for (name, got, need) in [
+            ("efficiency", self.efficiency.len(), ni),
+            ("creator_history", self.creator_history.len(), ni),
+            ("brand_history", self.brand_history.len(), nb),
+        ] {
             if got != need {
                 return Err(format!("{name} holds {got} values where the ranker needs {need}"));
             }

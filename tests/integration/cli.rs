@@ -51,6 +51,18 @@ fn validate_failure_exits_2_and_names_the_problem() {
         assert!(err.contains("row 2, column 'impressions': count or amount above 10^15"), "{err}");
         assert!(err.contains("1e308 > 10^15") || err.contains("> 10^15: no count"), "{err}");
     }
+    // At the bound itself (every count and amount 10^15) the row is valid and trains without
+    // the solver losing definiteness, and serves finite scores.
+    let bound = CAMPAIGNS.replace("c1,b1,i2,2025-01-06,5000,90000,200,8", "c1,b1,i2,2025-01-06,1e15,1e15,1e15,1e15");
+    let dir_b = dataset("cli-bound", &[("campaigns", &bound)]);
+    let db = dir_b.to_str().unwrap();
+    let o =
+        kolrec(&["train", "--data", db, "--out", &format!("{db}/m"), "--factors", "4", "--no-growth", "--no-index"]);
+    assert!(o.status.success(), "a row at the bound must train: {}", stderr(&o));
+    let o = kolrec(&["recommend", "--model", &format!("{db}/m"), "--brand", "b1", "-k", "2", "--json", "--exact"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert!(v["results"].as_array().unwrap().iter().all(|r| r["score"].as_f64().is_some_and(f64::is_finite)), "{v}");
     let m = format!("{d}/lenient-model");
     let o = kolrec(&[
         "train",

@@ -108,3 +108,16 @@ pub fn served_market() -> &'static (PathBuf, PathBuf) {
         (data, model)
     })
 }
+
+/// Copy a directory tree (a model or a dataset) to alter the copy.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

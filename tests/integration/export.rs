@@ -350,3 +350,46 @@ fn bad_export_arguments_exit_2_and_say_why() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("needs an ANN index"), "{}", stderr(&o));
 }
+
+/// The columns that are false for most rows are right when true: `worked_with_brand` for exactly
+/// the brand's training creators, `cold_brand` for a brand added to the data after training.
+#[test]
+fn worked_with_and_cold_brand_columns_are_true_exactly_where_they_should_be() {
+    use polars::prelude::*;
+    let (data, model) = served_market();
+    let with_new = scratch("export-cold-data");
+    copy_tree(data, &with_new);
+    let brands_file = with_new.join("brands.parquet");
+    let mut brands = kolrec::table::read(&brands_file).unwrap().frame;
+    let mut new = brands.head(Some(1));
+    new.with_column(Column::new("brand_id".into(), ["b-new"])).unwrap();
+    brands.vstack_mut(&new).unwrap();
+    kolrec::table::write(&mut brands, &brands_file).unwrap();
+    let root = scratch("export-cold");
+    let mut args = vec!["export", "--model", s(model), "--data", s(&with_new), "--out", s(&root), "-k", "10"];
+    args.extend_from_slice(&["--date", DATE, "--path", "exact"]);
+    let o = kolrec(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let df = rows(&root);
+    let (brand, creator) = (texts(&df, "brand_id"), texts(&df, "influencer_id"));
+    let (worked, cold) = (texts(&df, "worked_with_brand"), texts(&df, "cold_brand"));
+    let (ds, _) = kolrec::dataset::load(data, &Default::default()).unwrap();
+    let pairs: std::collections::HashSet<(String, String)> = (0..ds.campaigns.len())
+        .map(|r| {
+            let c = &ds.campaigns;
+            (ds.brands.id[c.brand[r] as usize].clone(), ds.influencers.id[c.influencer[r] as usize].clone())
+        })
+        .collect();
+    let mut trues = 0;
+    for r in 0..df.height() {
+        let was = pairs.contains(&(brand[r].clone(), creator[r].clone()));
+        assert_eq!(worked[r] == "true", was, "row {r}: {} with {}", brand[r], creator[r]);
+        trues += usize::from(was);
+        assert_eq!(cold[r] == "true", brand[r] == "b-new", "row {r}");
+    }
+    assert!(trues > 0, "no row had worked_with_brand true: the check would be vacuous");
+    let new_rows: Vec<usize> = (0..df.height()).filter(|&r| brand[r] == "b-new").collect();
+    assert_eq!(new_rows.len(), 10, "the new brand got its top 10 from its profile");
+    assert!(new_rows.iter().all(|&r| worked[r] == "false"));
+    assert_eq!(manifest(&root).cold_brands, 1);
+}

@@ -71,6 +71,62 @@ fn eval_reports_the_growth_model_against_its_baselines() {
         assert!(g[m]["calibration"].as_array().is_some_and(|c| !c.is_empty()));
     }
     assert_eq!(v["growth"]["embargo_days"], 30);
+
+    // The model against its baselines on this planted market (seeded, so the same every run):
+    // it must order the test rows better than momentum and the tier prior, and its
+    // probabilities must score better than theirs and than the base rate's.
+    let metric = |m: &str, k: &str| g[m][k].as_f64().unwrap();
+    for baseline in ["momentum", "tier-prior"] {
+        for k in ["roc_auc", "pr_auc"] {
+            assert!(
+                metric("kolrec", k) > metric(baseline, k),
+                "{k}: kolrec {} vs {baseline} {}",
+                metric("kolrec", k),
+                metric(baseline, k)
+            );
+        }
+        assert!(metric("kolrec", "brier") < metric(baseline, "brier"), "brier vs {baseline}");
+    }
+    // The reported figures are the rows' own: AUC recomputed from the written predictions.
+    let probs: Vec<f32> = rows.column("kolrec").unwrap().f32().unwrap().iter().map(|v| v.unwrap()).collect();
+    let grew: Vec<bool> = rows.column("grew_strongly").unwrap().bool().unwrap().iter().map(|v| v.unwrap()).collect();
+    let (pos, neg): (Vec<f32>, Vec<f32>) = {
+        let p = probs.iter().zip(&grew).filter(|(_, g)| **g).map(|(p, _)| *p).collect();
+        let n = probs.iter().zip(&grew).filter(|(_, g)| !**g).map(|(p, _)| *p).collect();
+        (p, n)
+    };
+    let wins: f64 = pos
+        .iter()
+        .map(|p| {
+            neg.iter()
+                .map(|n| {
+                    if p > n {
+                        1.0
+                    } else if p == n {
+                        0.5
+                    } else {
+                        0.0
+                    }
+                })
+                .sum::<f64>()
+        })
+        .sum();
+    let auc = wins / (pos.len() * neg.len()) as f64;
+    assert!((auc - metric("kolrec", "roc_auc")).abs() < 1e-6, "recomputed AUC {auc}");
+    // Calibrated end to end: on the held-out dates the mean probability is near the observed
+    // rate, and the Brier score beats always predicting the test's own base rate.
+    let rate = pos.len() as f64 / grew.len() as f64;
+    let mean = probs.iter().map(|&p| f64::from(p)).sum::<f64>() / probs.len() as f64;
+    assert!((mean - rate).abs() < 0.2 * rate, "mean probability {mean:.3} vs observed rate {rate:.3}");
+    assert!(metric("kolrec", "brier") < rate * (1.0 - rate), "no better than the base rate");
+    // The embargo: no training label window reaches into the test period.
+    let day = |s: &str| kolrec::parse::iso_date(s).unwrap();
+    let last_train = day(v["growth"]["train"]["last_date"].as_str().unwrap());
+    let test_from = day(v["growth"]["test_from"].as_str().unwrap());
+    assert!(last_train + 30 <= test_from, "training labels run into the test period");
+    let as_of: Vec<i32> = rows.column("as_of").unwrap().str().unwrap().iter().map(|v| day(v.unwrap())).collect();
+    assert_eq!(as_of.iter().min(), Some(&test_from));
+    assert_eq!(as_of.iter().max().copied(), Some(day(v["growth"]["test_until"].as_str().unwrap())));
 }
 
 #[test]

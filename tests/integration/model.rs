@@ -292,18 +292,6 @@ c3,b1,i3,2025-02-28,100,10000,20,,engagement
     assert!(stderr(&o).contains("row 2: rank 'first' is not a number"), "{}", stderr(&o));
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &to.join(e.file_name()));
-        } else {
-            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
-        }
-    }
-}
-
 /// A valid file of another model, or an index.json edited by hand, is refused on load with the
 /// file named, before anything is decoded or allocated from it.
 #[test]

@@ -66,34 +66,44 @@ fn recommend_prints_a_table_and_json_that_agree() {
     assert_eq!(ids(&e), ids(&v));
 }
 
+/// The IDs a `--json` answer lists, in order.
+fn result_ids(v: &serde_json::Value) -> Vec<String> {
+    v["results"].as_array().unwrap().iter().map(|r| r["influencer_id"].as_str().unwrap().to_string()).collect()
+}
+
 #[test]
 fn filters_a_brief_and_lookalikes_through_the_binary() {
-    let (_, model) = trained();
-    let o = kolrec(&[
-        "recommend",
-        "--model",
-        s(model),
-        "--brand",
-        "b000002",
-        "-k",
-        "50",
-        "--tier",
-        "micro",
-        "--platform",
-        "douyin",
-        "--exclude-worked",
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let (data, model) = trained();
+    let query = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["recommend", "--model", s(model), "--brand", "b000002", "-k", "50"];
+        args.extend_from_slice(&["--tier", "micro", "--platform", "douyin", "--json"]);
+        args.extend_from_slice(extra);
+        let o = kolrec(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let v = query(&["--exclude-worked"]);
     let results = v["results"].as_array().unwrap();
     assert!(results.len() >= 10, "the filter left {} results", results.len());
     for r in results {
         assert_eq!((r["tier"].as_str(), r["platform"].as_str()), (Some("micro"), Some("douyin")), "{r}");
-        assert!(!r["reason"].as_str().unwrap().contains("worked with this brand"), "{r}");
         assert!(r["predicted_cpm"].as_f64().is_some_and(|c| c > 0.0), "{r}");
     }
     assert_eq!(v["path"], "exact", "a selective filter is answered by the exact scan");
+    // --exclude-worked drops exactly the creators the brand ran campaigns with: the answer is
+    // the unfiltered one without them, and the unfiltered one had some to drop.
+    let (ds, _) = kolrec::dataset::load(data, &Default::default()).unwrap();
+    let b = ds.brands.id.iter().position(|id| id == "b000002").unwrap() as u32;
+    let worked: std::collections::HashSet<String> = (0..ds.campaigns.len())
+        .filter(|&r| ds.campaigns.brand[r] == b)
+        .map(|r| ds.influencers.id[ds.campaigns.influencer[r] as usize].clone())
+        .collect();
+    let all = result_ids(&query(&[]));
+    let kept = result_ids(&v);
+    assert!(all.iter().any(|id| worked.contains(id)), "nothing to exclude: the check would be vacuous");
+    assert!(kept.iter().all(|id| !worked.contains(id)), "a worked-with creator was served");
+    let expected: Vec<String> = all.iter().filter(|id| !worked.contains(*id)).cloned().collect();
+    assert_eq!(kept[..expected.len()], expected[..], "the flag changed more than the worked-with creators");
     let o =
         kolrec(&["recommend", "--model", s(model), "--brief-category", "beauty", "--brief-country", "CN", "-k", "3"]);
     assert!(o.status.success(), "{}", stderr(&o));
@@ -113,12 +123,27 @@ fn filters_a_brief_and_lookalikes_through_the_binary() {
         "3",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = kolrec(&["similar", "--model", s(model), "--influencer", "kol0000007", "-k", "4", "--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let similar = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["similar", "--model", s(model), "--influencer", "kol0000007", "-k", "4", "--json"];
+        args.extend_from_slice(extra);
+        let o = kolrec(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let v = similar(&[]);
     let results = v["results"].as_array().unwrap();
     assert_eq!(results.len(), 4);
     assert!(results.iter().all(|r| r["influencer_id"] != "kol0000007"));
+    // Filtered lookalikes: four of them, every one on the platform asked for, the creator left out.
+    let other = if results[0]["platform"] == "douyin" { "weibo" } else { "douyin" };
+    let v = similar(&["--platform", other]);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{v}");
+    assert!(results.iter().all(|r| r["platform"] == other && r["influencer_id"] != "kol0000007"), "{v}");
+    let excluded = result_ids(&v)[0].clone();
+    let v = similar(&["--platform", other, "--exclude", &excluded]);
+    assert_eq!(v["results"].as_array().unwrap().len(), 4);
+    assert!(!result_ids(&v).contains(&excluded));
 }
 
 #[test]

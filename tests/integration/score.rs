@@ -157,3 +157,39 @@ fn contract_headers_match_whatever_their_case_and_spaces() {
     assert_eq!(strings(&df, "status"), ["scored; no growth score (no follower snapshots given)"; 3]);
     assert_eq!(strings(&df, "known_to_model"), ["true"; 3]);
 }
+
+/// A list scored for a brief gets the scores `recommend` gives the same brief's creators.
+#[test]
+fn a_list_is_scored_for_a_brief_as_recommend_ranks_it() {
+    let (data, model) = served_market();
+    let dir = scratch("score-brief");
+    let out = dir.join("scored.csv");
+    let brief = ["--brief-category", "food", "--brief-country", "CN"];
+    let input = data.join("influencers.parquet");
+    let mut args = vec!["score", "--model", s(model), "--input", s(&input), "--out", s(&out)];
+    args.extend_from_slice(&brief);
+    let o = kolrec(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("brief: category food"), "{}", stdout(&o));
+    let df = read(&out);
+    let ids = strings(&df, "influencer_id");
+    let scores: Vec<f64> = strings(&df, "affinity_score").iter().map(|v| v.parse().unwrap()).collect();
+    let mut args = vec!["recommend", "--model", s(model), "-k", "20", "--json", "--exact"];
+    args.extend_from_slice(&brief);
+    let o = kolrec(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 20);
+    for r in results {
+        let id = r["influencer_id"].as_str().unwrap();
+        let k = ids.iter().position(|i| i == id).unwrap();
+        let want = r["score"].as_f64().unwrap();
+        assert!(
+            (scores[k] - want).abs() <= 1e-5 * want.abs().max(1.0),
+            "{id}: scored {} vs recommended {want}",
+            scores[k]
+        );
+        assert_eq!(strings(&df, "affinity_rank")[k], r["rank"].to_string(), "{id}");
+    }
+}

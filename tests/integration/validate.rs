@@ -369,3 +369,28 @@ fn malformed_csv_is_reported_by_file_and_line_and_extra_values_are_not_cut() {
     assert_eq!(kinds, vec![ProblemKind::UnknownReference], "{msg}");
     assert!(msg.contains("row 3, column 'brand_id'") && msg.contains("'b\"2' is not in brands"), "{msg}");
 }
+
+/// A column given twice is fatal, whether the names match exactly (the CSV reader renames the
+/// second and would read on: a second `cost` of −999 validated) or only up to case and spaces.
+#[test]
+fn a_column_given_twice_is_fatal_named_and_never_read() {
+    let exact = CAMPAIGNS
+        .replacen("objective\n", "objective,cost\n", 1)
+        .replace("conversion\n", "conversion,-999\n")
+        .replace("reach\n", "reach,-999\n");
+    let cased = CAMPAIGNS
+        .replacen("objective\n", "objective, Cost\n", 1)
+        .replace("conversion\n", "conversion,1\n")
+        .replace("reach\n", "reach,1\n");
+    for (name, body) in [("exact", exact), ("cased", cased)] {
+        let dir = dataset(&format!("dup-column-{name}"), &[("campaigns", &body)]);
+        let (msg, kinds) = problems(&dir);
+        assert_eq!(kinds, vec![ProblemKind::DuplicateColumn], "{name}: {msg}");
+        assert!(
+            msg.contains("campaigns.csv, column 'cost': duplicate column: the column appears more than once"),
+            "{name}: {msg}"
+        );
+        let o = kolrec(&["validate", "--data", dir.to_str().unwrap(), "--lenient"]);
+        assert_eq!(o.status.code(), Some(2), "{name}: lenient mode must not read past a duplicate column");
+    }
+}
