@@ -120,10 +120,24 @@ fn payload<'a>(path: &Path, kind: Kind, bytes: &'a [u8]) -> Result<&'a [u8], Art
     Ok(payload)
 }
 
+/// Decode with what the payload may allocate bounded by its size: a length field altered behind
+/// a valid checksum must be a decode error, not a capacity overflow or an allocation that aborts
+/// (found by tests/integration/fuzz.rs). Decoded memory can exceed the encoded bytes (a `String`
+/// takes 24 bytes for one encoded byte), so the bound is 64× the payload, in steps.
 fn decode<T: DeserializeOwned>(path: &Path, payload: &[u8]) -> Result<T, ArtifactError> {
+    fn limited<T: DeserializeOwned, const L: usize>(payload: &[u8]) -> Result<(T, usize), String> {
+        bincode::serde::decode_from_slice(payload, bincode::config::standard().with_limit::<L>())
+            .map_err(|e| e.to_string())
+    }
+    const MIB: usize = 1 << 20;
     let path = path.to_path_buf();
-    let (value, used) = bincode::serde::decode_from_slice(payload, bincode::config::standard())
-        .map_err(|e| ArtifactError::Decode { path: path.clone(), reason: e.to_string() })?;
+    let decoded = match payload.len() {
+        n if n <= MIB => limited::<T, { 64 * MIB }>(payload),
+        n if n <= 64 * MIB => limited::<T, { 4096 * MIB }>(payload),
+        n if n <= 1024 * MIB => limited::<T, { 65536 * MIB }>(payload),
+        _ => limited::<T, { 1 << 40 }>(payload),
+    };
+    let (value, used) = decoded.map_err(|reason| ArtifactError::Decode { path: path.clone(), reason })?;
     if used != payload.len() {
         return Err(ArtifactError::Decode { path, reason: format!("{} trailing bytes", payload.len() - used) });
     }

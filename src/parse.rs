@@ -171,7 +171,7 @@ fn is_time(s: &str) -> bool {
         "" | "Z" | "z" => true,
         z => {
             let z = z[1..].replace(':', "");
-            z.len() == 4 && two(&z[..2], 23) && two(&z[2..], 59)
+            z.len() == 4 && z.is_ascii() && two(&z[..2], 23) && two(&z[2..], 59)
         }
     };
     clock_ok && zone_ok
@@ -199,7 +199,8 @@ pub fn iso_date(s: &str) -> Option<i32> {
         None => t,
     };
     let b = date.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    // ASCII first: the fields below are cut by byte position.
+    if b.len() != 10 || !date.is_ascii() || b[4] != b'-' || b[7] != b'-' {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<u32> {
@@ -344,6 +345,14 @@ mod tests {
         assert!(close(v("35", false), 35.0), "a fraction column's 35 is left for the caller to refuse");
         assert_eq!(messy_share("N/A", true), Cell::Missing);
         assert!(has_percent_sign("'3.5%'") && !has_percent_sign("3.5"));
+    }
+
+    #[test]
+    fn dates_and_times_with_multibyte_characters_are_no_dates_not_a_panic() {
+        // Found by tests/integration/fuzz.rs: byte positions cut inside a character.
+        assert_eq!(iso_date("2025-01-05T10:00+?ⶢ"), None);
+        assert_eq!(iso_date("202５-01-05"), None);
+        assert_eq!(iso_date("2025-0ⶢ-5"), None);
     }
 
     #[test]

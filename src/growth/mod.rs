@@ -179,7 +179,8 @@ impl GrowthModel {
         p.check()?;
         let t0 = Instant::now();
         let dates = label_dates(ds, until, p);
-        let span = ds.snapshots.date.iter().min().map_or(0, |&f| until - f);
+        // No snapshot before `until` is no history at all, not a negative span.
+        let span = ds.snapshots.date.iter().min().map_or(0, |&f| (until - f).max(0));
         let need = p.min_history_days + 2 * p.horizon_days + 4 * p.step_days;
         if dates.len() < 4 || span < need {
             return Err(GrowthError::TooShort { span, need, history: p.min_history_days, horizon: p.horizon_days });

@@ -4,6 +4,7 @@ mod architecture;
 mod cli;
 mod common;
 mod export;
+mod fuzz;
 mod growth;
 mod growth_real;
 mod import_layouts;
