@@ -48,7 +48,7 @@
 //! | [`contract`], [`tier`] | the data contract: tables, columns, objectives; follower tiers |
 //! | [`parse`], [`table`], [`csv_lint`], [`report`] | cell values (dates, messy numbers, 万/亿), table files (CSV, Parquet), CSV faults by line, validation problems |
 //! | [`dataset`] | the typed, validated dataset and its loader (`sheet`: validation engine, `tables`: per-table parsers) |
-//! | [`import`] | messy real-world influencer lists into the contract's influencers table |
+//! | [`import`] | messy real-world influencer lists into the contract's influencers table: columns found by header and content (`detect`, `profile`, `roles`), the platform inferred (`platform`) |
 //! | [`sim`] | the simulated market, with its hidden ground truth |
 //! | [`linalg`], [`metrics`] | leaves: dot products; ranking and binary metrics, bootstrap intervals |
 //! | [`affinity`] | the outcome-trained factor model (iALS with feature priors for cold brands and creators) |

@@ -5,6 +5,7 @@
 
 mod detect;
 mod platform;
+mod profile;
 mod roles;
 
 use std::collections::{BTreeMap, HashMap};
@@ -299,7 +300,7 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
                 let v = v.as_deref().unwrap_or("");
                 match (share, messy_number(v)) {
                     (true, _) => messy_share(v, percent),
-                    (false, Cell::Invalid) if *role == Role::PricePerPost => match detect::range_midpoint(v) {
+                    (false, Cell::Invalid) if *role == Role::PricePerPost => match profile::range_midpoint(v) {
                         Some(mid) => {
                             ranges += 1;
                             Cell::Value(mid)
@@ -360,7 +361,7 @@ fn parse(cfg: &ImportConfig) -> Result<Parsed, ImportError> {
     let mut rate_out_of_range = 0;
     for row in 0..n {
         let cell = handles[row].as_deref().map(str::trim).unwrap_or("");
-        let cell = if plan.handle_from_url { detect::handle_of_url(cell) } else { cell };
+        let cell = if plan.handle_from_url { profile::handle_of_url(cell) } else { cell };
         let handle = cell.trim_start_matches('@').to_string();
         if handle.is_empty() {
             if all_empty(row) {
@@ -535,7 +536,7 @@ mod tests {
 
     #[test]
     fn profile_links_give_their_last_path_segment_and_ranges_their_midpoint() {
-        use detect::{handle_of_url, range_midpoint};
+        use profile::{handle_of_url, range_midpoint};
         assert_eq!(handle_of_url("https://www.instagram.com/cristiano/?hl=en"), "cristiano");
         assert_eq!(handle_of_url("https://www.youtube.com/@MrBeast"), "@MrBeast");
         assert_eq!(handle_of_url("tiktok.com/@khaby.lame#top"), "@khaby.lame");

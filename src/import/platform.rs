@@ -1,7 +1,8 @@
 //! Which platform a list's creators are on when the caller does not say: a platform column (per
 //! row), profile links' domains, or headers only one platform's exports use (`抖音号`, `UP主`).
 
-use super::detect::{Hint, Profile, Strength};
+use super::detect::{Hint, Strength};
+use super::profile::Profile;
 use super::roles::header_key;
 
 /// Where each row's platform comes from.
