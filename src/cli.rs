@@ -119,7 +119,7 @@ fn validate(a: ValidateArgs) -> Result<()> {
         kolrec::contract::Table::ALL.iter().filter_map(|t| kolrec::table::locate(&a.data, t.name()).ok()).collect();
     let inputs: Vec<Input> = tables.iter().map(|t| Input::File(t)).collect();
     check_output(&rejected_path, &inputs, true)?;
-    let opts = LoadOptions { lenient: a.lenient, max_shown: a.max_problems };
+    let opts = LoadOptions { lenient: a.lenient, max_shown: a.max_problems, ..LoadOptions::default() };
     let t0 = Instant::now();
     let (ds, report) = dataset::load(&a.data, &opts)?;
     let seconds = t0.elapsed().as_secs_f64();
@@ -143,6 +143,7 @@ fn validate(a: ValidateArgs) -> Result<()> {
             serde_json::json!({
                 "ok": true, "tables": tables, "rows": rows, "problems": report.problems.total,
                 "rejected_rows": report.rejected.len(), "seconds": seconds, "peak_rss_bytes": peak_rss_bytes(),
+                "typed_bytes": ds.heap_bytes(),
             })
         );
         return Ok(());
@@ -156,11 +157,12 @@ fn validate(a: ValidateArgs) -> Result<()> {
     }
     outln!("{}", Summary::of(&ds));
     outln!(
-        "valid: {} rows in {:.2}s ({:.0} rows/s, peak memory {})",
+        "valid: {} rows in {:.2}s ({:.0} rows/s, peak memory {}, typed columns {})",
         rows,
         seconds,
         rows as f64 / seconds.max(1e-9),
-        peak_rss_bytes().map(human_bytes).unwrap_or_else(|| "n/a".into())
+        peak_rss_bytes().map(human_bytes).unwrap_or_else(|| "n/a".into()),
+        human_bytes(ds.heap_bytes() as u64)
     );
     Ok(())
 }
@@ -194,7 +196,7 @@ fn import_error(e: import::ImportError) -> anyhow::Error {
 /// Load a dataset for a command; when lenient, bad rows are quarantined into `rejected`.
 pub fn load_data(dir: &Path, lenient: bool, rejected: &Path) -> Result<Dataset> {
     require_dir(dir, "--data")?;
-    let (ds, report) = dataset::load(dir, &LoadOptions { lenient, max_shown: 20 })?;
+    let (ds, report) = dataset::load(dir, &LoadOptions { lenient, ..LoadOptions::default() })?;
     if !report.rejected.is_empty() {
         dataset::write_rejected(&report.rejected, rejected)?;
         eprintln!("{} bad row(s) quarantined into {}", report.rejected.len(), rejected.display());

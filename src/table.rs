@@ -100,38 +100,341 @@ impl RawTable {
     }
 }
 
-/// Read a CSV or Parquet file. CSV is read with every column as text so that the caller
-/// reports bad values with their row and column instead of a reader's type error.
+/// Read a whole CSV or Parquet file (the batches of [`TableReader`] stacked). CSV is read with
+/// every column as text so that the caller reports bad values with their row and column instead
+/// of a reader's type error.
 pub fn read(path: &Path) -> Result<RawTable, TableError> {
-    match Format::of(path)? {
-        Format::Csv => {
-            let bytes = fs::read(path).map_err(|source| TableError::Io { path: path.into(), source })?;
-            let (text, repaired_bytes) = crate::parse::decode_text(&bytes);
-            drop(bytes);
-            let frame = read_csv_text(text).map_err(|e| match e {
-                CsvError::Fault(fault) => TableError::Csv { path: path.into(), fault },
-                CsvError::Reader(source) => TableError::Format { path: path.into(), source },
-            })?;
-            Ok(RawTable { path: path.into(), frame, repaired_bytes, unread: Vec::new() })
-        }
-        Format::Parquet => {
-            let ferr = |source| TableError::Format { path: path.into(), source };
-            let file = fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
-            let mut reader = ParquetReader::new(file);
-            let schema = reader.schema().map_err(ferr)?;
-            let (mut keep, mut unread) = (Vec::new(), Vec::new());
-            for (i, field) in schema.iter_values().enumerate() {
-                if readable(&field.dtype) {
-                    keep.push(i);
+    let mut reader = TableReader::open(path, |_| true, Batch::default())?;
+    let mut frame = reader.next_batch().transpose()?.unwrap_or_default();
+    while let Some(batch) = reader.next_batch().transpose()? {
+        frame.vstack_mut_owned(batch).map_err(|source| TableError::Format { path: path.into(), source })?;
+    }
+    if frame.width() == 0 {
+        frame = DataFrame::empty_with_schema(&reader.schema);
+    }
+    Ok(RawTable { path: path.into(), frame, repaired_bytes: reader.repaired_bytes, unread: reader.unread })
+}
+
+/// How big a batch of a [`TableReader`] is. The defaults keep a batch far below the columns a
+/// large table fills; tests use tiny batches to prove that batching changes nothing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batch {
+    /// Bytes of CSV text per batch (cut at the next record boundary, so a batch can be longer).
+    pub csv_bytes: usize,
+    /// Rows per batch of a Parquet file whose row groups are larger.
+    pub parquet_rows: usize,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch { csv_bytes: 64 << 20, parquet_rows: 1 << 20 }
+    }
+}
+
+/// A table read batch by batch, so that a loader holds one batch of the file beside what it has
+/// parsed instead of the whole file. Every batch has the same columns; `names` are all the file's
+/// columns (as the reader names them), also those left out by the projection, so that a caller
+/// can check the header once.
+pub struct TableReader {
+    pub path: PathBuf,
+    pub names: Vec<String>,
+    /// The columns of every batch.
+    pub schema: Schema,
+    pub unread: Vec<UnreadColumn>,
+    /// Rows in the file (Parquet), or an estimate from the first batch (CSV).
+    pub rows_hint: usize,
+    /// Bytes decoded as Windows-1252 so far.
+    pub repaired_bytes: usize,
+    source: Source,
+}
+
+enum Source {
+    Csv {
+        chunks: CsvChunks,
+        keep: Vec<bool>,
+        pending: Option<DataFrame>,
+    },
+    Parquet {
+        metadata: polars::io::parquet::metadata::FileMetadataRef,
+        projection: Option<Vec<usize>>,
+        slices: std::vec::IntoIter<(usize, usize)>,
+    },
+}
+
+impl TableReader {
+    /// Open `path`, reading only the columns whose name `keep` accepts (Parquet columns of a type
+    /// kolrec cannot read are never read, and listed in `unread`).
+    pub fn open(path: &Path, keep: impl Fn(&str) -> bool, batch: Batch) -> Result<TableReader, TableError> {
+        let batch = Batch { csv_bytes: batch.csv_bytes.max(1), parquet_rows: batch.parquet_rows.max(1) };
+        let ferr = |source| TableError::Format { path: path.into(), source };
+        match Format::of(path)? {
+            Format::Csv => {
+                let file = fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
+                let size = file.metadata().map(|m| m.len() as usize).unwrap_or(0);
+                let mut chunks = CsvChunks::new(file, batch.csv_bytes);
+                let first = chunks.next_text().map_err(|source| TableError::Io { path: path.into(), source })?;
+                let (text, consumed, repaired) = first.unwrap_or_default();
+                let frame = chunks.parse(path, text)?;
+                let names: Vec<String> = frame.get_column_names().iter().map(|n| n.to_string()).collect();
+                let keep: Vec<bool> = names.iter().map(|n| keep(n)).collect();
+                let frame = project(frame, &keep);
+                let rows_hint = if chunks.done || consumed == 0 {
+                    frame.height()
                 } else {
-                    unread.push(UnreadColumn { name: field.name.to_string(), dtype: format!("{:?}", field.dtype) });
-                }
+                    (frame.height() as f64 * size as f64 / consumed as f64 * 1.02) as usize + 1
+                };
+                Ok(TableReader {
+                    path: path.into(),
+                    names,
+                    schema: frame.schema().as_ref().clone(),
+                    unread: Vec::new(),
+                    rows_hint,
+                    repaired_bytes: repaired,
+                    source: Source::Csv { chunks, keep, pending: Some(frame) },
+                })
             }
-            let reader = if unread.is_empty() { reader } else { reader.with_projection(Some(keep)) };
-            let frame = reader.finish().map_err(ferr)?;
-            Ok(RawTable { path: path.into(), frame, repaired_bytes: 0, unread })
+            Format::Parquet => {
+                let file = fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?;
+                let mut reader = ParquetReader::new(file);
+                let arrow = reader.schema().map_err(ferr)?;
+                let metadata = reader.get_metadata().map_err(ferr)?.clone();
+                let (mut projection, mut unread, mut names) = (Vec::new(), Vec::new(), Vec::new());
+                for (i, field) in arrow.iter_values().enumerate() {
+                    names.push(field.name.to_string());
+                    if !readable(&field.dtype) {
+                        unread.push(UnreadColumn { name: field.name.to_string(), dtype: format!("{:?}", field.dtype) });
+                    } else if keep(&field.name) {
+                        projection.push(i);
+                    }
+                }
+                let all = projection.len() == names.len();
+                // The schema of a batch is that of the projected columns: read zero rows.
+                let empty = ParquetReader::new(
+                    fs::File::open(path).map_err(|source| TableError::Io { path: path.into(), source })?,
+                )
+                .with_projection(Some(projection.clone()))
+                .with_slice(Some((0, 0)))
+                .finish()
+                .map_err(ferr)?;
+                let mut slices = Vec::new();
+                let mut start = 0;
+                for rg in &metadata.row_groups {
+                    let mut left = rg.num_rows();
+                    while left > 0 {
+                        let n = left.min(batch.parquet_rows);
+                        slices.push((start, n));
+                        start += n;
+                        left -= n;
+                    }
+                }
+                Ok(TableReader {
+                    path: path.into(),
+                    names,
+                    schema: empty.schema().as_ref().clone(),
+                    unread,
+                    rows_hint: metadata.num_rows,
+                    repaired_bytes: 0,
+                    source: Source::Parquet {
+                        metadata,
+                        projection: (!all).then_some(projection),
+                        slices: slices.into_iter(),
+                    },
+                })
+            }
         }
     }
+
+    /// The next batch, or `None` after the last.
+    pub fn next_batch(&mut self) -> Option<Result<DataFrame, TableError>> {
+        let path = &self.path;
+        match &mut self.source {
+            Source::Csv { chunks, keep, pending } => {
+                if let Some(frame) = pending.take() {
+                    return Some(Ok(frame));
+                }
+                loop {
+                    let (text, repaired) = match chunks.next_text() {
+                        Ok(None) => return None,
+                        Ok(Some((text, _, repaired))) => (text, repaired),
+                        Err(source) => return Some(Err(TableError::Io { path: path.clone(), source })),
+                    };
+                    self.repaired_bytes += repaired;
+                    match chunks.parse(path, text) {
+                        Ok(frame) => {
+                            if frame.height() > 0 {
+                                return Some(Ok(project(frame, keep)));
+                            }
+                        }
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
+            Source::Parquet { metadata, projection, slices } => {
+                let (offset, len) = slices.next()?;
+                let read = || {
+                    let file =
+                        fs::File::open(&*path).map_err(|source| TableError::Io { path: path.clone(), source })?;
+                    let mut reader = ParquetReader::new(file).with_slice(Some((offset, len)));
+                    reader.set_metadata(metadata.clone());
+                    let reader = if projection.is_some() { reader.with_projection(projection.clone()) } else { reader };
+                    reader.finish().map_err(|source| TableError::Format { path: path.clone(), source })
+                };
+                Some(read())
+            }
+        }
+    }
+}
+
+fn project(frame: DataFrame, keep: &[bool]) -> DataFrame {
+    if keep.iter().all(|&k| k) {
+        return frame;
+    }
+    let columns = frame.columns().iter().zip(keep).filter(|(_, k)| **k).map(|(c, _)| c.clone()).collect();
+    DataFrame::new(frame.height(), columns).unwrap_or(frame)
+}
+
+/// A CSV file cut into texts at record boundaries, each after the first starting with the
+/// header, so that the CSV reader and [`crate::csv_lint`] see ordinary CSV and a fault's line is
+/// the file's.
+struct CsvChunks {
+    file: fs::File,
+    batch_bytes: usize,
+    carry: Vec<u8>,
+    eof: bool,
+    /// The last text has been handed out.
+    done: bool,
+    /// The header record with its line end, once the first text is cut.
+    header: Option<String>,
+    header_lines: usize,
+    /// Physical lines of the file before the current text (the header included).
+    lines_before: usize,
+    /// The file's line on which the current text's records begin.
+    first_line: usize,
+}
+
+impl CsvChunks {
+    fn new(file: fs::File, batch_bytes: usize) -> CsvChunks {
+        CsvChunks {
+            file,
+            batch_bytes,
+            carry: Vec::new(),
+            eof: false,
+            done: false,
+            header: None,
+            header_lines: 0,
+            lines_before: 0,
+            first_line: 0,
+        }
+    }
+
+    /// The next text, decoded: (text, bytes of the file it covers, bytes repaired).
+    fn next_text(&mut self) -> std::io::Result<Option<(String, usize, usize)>> {
+        use std::io::Read;
+        if self.done {
+            return Ok(None);
+        }
+        let cut = loop {
+            if self.carry.len() >= self.batch_bytes
+                && let Some(cut) = last_record_end(&self.carry)
+            {
+                break cut;
+            }
+            if self.eof {
+                break self.carry.len();
+            }
+            let before = self.carry.len();
+            self.carry.resize(before + self.batch_bytes.min(8 << 20), 0);
+            let n = self.file.read(&mut self.carry[before..])?;
+            self.carry.truncate(before + n);
+            self.eof = n == 0;
+        };
+        let rest = self.carry.split_off(cut);
+        let mut bytes = std::mem::replace(&mut self.carry, rest);
+        self.done = self.eof && self.carry.is_empty();
+        if bytes.is_empty() && self.header.is_some() {
+            return Ok(None);
+        }
+        let consumed = bytes.len();
+        let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+        let text = match &self.header {
+            None => {
+                if bytes.starts_with(b"\xEF\xBB\xBF") {
+                    bytes.drain(..3);
+                }
+                let end = first_record_end(&bytes).unwrap_or(bytes.len());
+                let header = crate::parse::decode_text(&bytes[..end]).0;
+                self.header_lines = header.matches('\n').count();
+                self.header = Some(header);
+                self.first_line = 1;
+                crate::parse::decode_text(&bytes)
+            }
+            Some(h) => {
+                self.first_line = self.lines_before + 1;
+                let (t, repaired) = crate::parse::decode_text(&bytes);
+                (format!("{h}{t}"), repaired)
+            }
+        };
+        drop(bytes);
+        self.lines_before += lines;
+        Ok(Some((text.0, consumed, text.1)))
+    }
+
+    /// Parse the text last returned; a fault's line is the file's.
+    fn parse(&self, path: &Path, text: String) -> Result<DataFrame, TableError> {
+        read_csv_text(text).map_err(|e| match e {
+            CsvError::Fault(mut fault) => {
+                if self.first_line > 1 && fault.line > self.header_lines {
+                    fault.line = fault.line - self.header_lines + self.first_line - 1;
+                }
+                TableError::Csv { path: path.into(), fault }
+            }
+            CsvError::Reader(source) => TableError::Format { path: path.into(), source },
+        })
+    }
+}
+
+/// Where each record of CSV bytes ends (just past its `\n`), by the quoting the reader and the
+/// lint use: a quote opens a value only at its start, and `""` inside quotes is a quote.
+fn record_ends(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let (mut in_quotes, mut at_start) = (false, true);
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let b = bytes[i];
+            i += 1;
+            if in_quotes {
+                if b == b'"' {
+                    if bytes.get(i) == Some(&b'"') {
+                        i += 1;
+                    } else {
+                        in_quotes = false;
+                    }
+                }
+                continue;
+            }
+            match b {
+                b'"' if at_start => {
+                    in_quotes = true;
+                    at_start = false;
+                }
+                b',' => at_start = true,
+                b'\n' => {
+                    at_start = true;
+                    return Some(i);
+                }
+                _ => at_start = false,
+            }
+        }
+        None
+    })
+}
+
+fn first_record_end(bytes: &[u8]) -> Option<usize> {
+    record_ends(bytes).next()
+}
+
+fn last_record_end(bytes: &[u8]) -> Option<usize> {
+    record_ends(bytes).last()
 }
 
 /// Arrow types this build of polars reads into a column kolrec can use. Anything else (nested

@@ -124,6 +124,13 @@ pub fn data(scale: Scale, dir: &Path, keep: bool) -> Result<()> {
     outln!("{:<10} {:>12} {:>9.1} {:>12.0} {:>12}", "generate", g_rows, g_secs, g_rows as f64 / g_secs, mem(&generate));
     outln!("{:<10} {:>12} {:>9.1} {:>12.0} {:>12}", "load", v_rows, v_secs, v_rows as f64 / v_secs, mem(&validate));
     outln!("dataset on disk (Parquet, zstd): {}", human_bytes(size));
+    if let (Some(typed), Some(peak)) = (validate["typed_bytes"].as_u64(), validate["peak_rss_bytes"].as_u64()) {
+        outln!(
+            "typed columns after loading: {}; load peak {:.2}× that (goal: at most 1.5×)",
+            human_bytes(typed),
+            peak as f64 / typed as f64
+        );
+    }
     if !keep {
         std::fs::remove_dir_all(&data).with_context(|| format!("removing {}", data.display()))?;
     }

@@ -6,11 +6,11 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use super::sheet::Problems;
-use super::tables::{Refs, parse_brands, parse_campaigns, parse_influencers, parse_snapshots};
+use super::tables::{Refs, in_contract, parse_brands, parse_campaigns, parse_influencers, parse_snapshots};
 use super::{Dataset, Influencers, id_index};
 use crate::contract::Table;
 use crate::report::{Problem, ProblemKind, ValidationReport};
-use crate::table::{self, RawTable, TableError};
+use crate::table::{self, TableError, TableReader};
 
 #[derive(Clone, Debug)]
 pub struct LoadOptions {
@@ -18,11 +18,13 @@ pub struct LoadOptions {
     pub lenient: bool,
     /// How many problems the report prints.
     pub max_shown: usize,
+    /// How much of a file is read at a time.
+    pub batch: table::Batch,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { lenient: false, max_shown: 20 }
+        LoadOptions { lenient: false, max_shown: 20, batch: table::Batch::default() }
     }
 }
 
@@ -59,15 +61,17 @@ pub enum DataError {
     Table(#[from] TableError),
 }
 
-/// Load and validate the dataset in `dir`.
+/// Load and validate the dataset in `dir`. Each table is read batch by batch (row groups of a
+/// Parquet file, slices of a CSV file) straight into its typed columns, and only the contract's
+/// columns are read, so that the peak stays near the size of what is kept.
 pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), DataError> {
     let mut problems = Problems::default();
     let mut report = LoadReport::default();
     let mut ds = Dataset::default();
 
-    let raw: Vec<Option<RawTable>> = Table::ALL
+    let readers: Vec<Option<TableReader>> = Table::ALL
         .iter()
-        .map(|&t| match table::locate(dir, t.name()).and_then(|p| table::read(&p)) {
+        .map(|&t| match table::locate(dir, t.name()).and_then(|p| TableReader::open(&p, in_contract(t), opts.batch)) {
             Ok(r) => Some(r),
             Err(e) => {
                 let (kind, file) = match &e {
@@ -80,18 +84,13 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), Dat
             }
         })
         .collect();
-    let [brands_raw, infl_raw, camp_raw, snap_raw]: [Option<RawTable>; 4] =
-        raw.try_into().unwrap_or_else(|_| unreachable!("four tables"));
+    let [brands_r, infl_r, camp_r, snap_r]: [Option<TableReader>; 4] =
+        readers.try_into().unwrap_or_else(|_| unreachable!("four tables"));
 
-    let mut stats = |t: Table, r: &RawTable, kept: usize| {
+    let mut stats = |t: Table, r: &TableReader, read: usize, kept: usize| {
         report.tables.push((
             t,
-            TableStats {
-                file: r.path.clone(),
-                rows_read: r.frame.height(),
-                rows_kept: kept,
-                repaired_bytes: r.repaired_bytes,
-            },
+            TableStats { file: r.path.clone(), rows_read: read, rows_kept: kept, repaired_bytes: r.repaired_bytes },
         ));
     };
 
@@ -100,39 +99,34 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), Dat
     // dependants of a quarantined row are quarantined with it.
     let mut brand_ids = Vec::new();
     let mut infl_ids = Vec::new();
-    if let Some(r) = &brands_raw {
-        if let Some(b) = parse_brands(r, &mut problems) {
-            ds.brands = b;
-        }
-        brand_ids = if opts.lenient { ds.brands.id.clone() } else { all_ids(r, "brand_id") };
-        stats(Table::Brands, r, ds.brands.len());
+    let brands_ok = brands_r.is_some();
+    let infl_ok = infl_r.is_some();
+    if let Some(mut r) = brands_r {
+        let p = parse_brands(&mut r, &mut problems);
+        ds.brands = p.value.unwrap_or_default();
+        brand_ids = if opts.lenient { ds.brands.id.clone() } else { p.ids };
+        stats(Table::Brands, &r, p.rows, ds.brands.len());
     }
-    if let Some(r) = &infl_raw {
-        if let Some(i) = parse_influencers(r, &mut problems) {
-            ds.influencers = i;
-        }
-        infl_ids = if opts.lenient { ds.influencers.id.clone() } else { all_ids(r, "influencer_id") };
-        stats(Table::Influencers, r, ds.influencers.len());
+    if let Some(mut r) = infl_r {
+        let p = parse_influencers(&mut r, &mut problems);
+        ds.influencers = p.value.unwrap_or_default();
+        infl_ids = if opts.lenient { ds.influencers.id.clone() } else { p.ids };
+        stats(Table::Influencers, &r, p.rows, ds.influencers.len());
     }
     // References are only checked against tables that loaded; a missing parent table is already
     // a fatal problem of its own.
-    let brands_ok = brands_raw.is_some();
-    let infl_ok = infl_raw.is_some();
-    if let Some(r) = &camp_raw {
+    let ii = id_index(&infl_ids);
+    if let Some(mut r) = camp_r {
         let bi = id_index(&brand_ids);
-        let ii = id_index(&infl_ids);
         let refs = Refs { brands: brands_ok.then_some(&bi), influencers: infl_ok.then_some(&ii) };
-        if let Some(c) = parse_campaigns(r, &refs, &mut problems) {
-            ds.campaigns = c;
-        }
-        stats(Table::Campaigns, r, ds.campaigns.len());
+        let p = parse_campaigns(&mut r, &refs, &mut problems);
+        ds.campaigns = p.value.unwrap_or_default();
+        stats(Table::Campaigns, &r, p.rows, ds.campaigns.len());
     }
-    if let Some(r) = &snap_raw {
-        let ii = id_index(&infl_ids);
-        if let Some(s) = parse_snapshots(r, infl_ok.then_some(&ii), &mut problems) {
-            ds.snapshots = s;
-        }
-        stats(Table::FollowerSnapshots, r, ds.snapshots.len());
+    if let Some(mut r) = snap_r {
+        let p = parse_snapshots(&mut r, infl_ok.then_some((&ii, infl_ids.as_slice())), &mut problems);
+        ds.snapshots = p.value.unwrap_or_default();
+        stats(Table::FollowerSnapshots, &r, p.rows, ds.snapshots.len());
     }
 
     let fatal = problems.list.iter().any(|p| p.kind.is_fatal());
@@ -142,15 +136,6 @@ pub fn load(dir: &Path, opts: &LoadOptions) -> Result<(Dataset, LoadReport), Dat
         return Err(DataError::Invalid { dir: dir.to_path_buf(), report: report.problems });
     }
     Ok((ds, report))
-}
-
-/// The trimmed values of an ID column, whatever their row's other problems.
-fn all_ids(raw: &RawTable, column: &str) -> Vec<String> {
-    let name = raw.frame.get_column_names().into_iter().find(|n| n.trim().to_ascii_lowercase() == column).cloned();
-    let Some(col) = name.and_then(|n| raw.frame.column(&n).ok().and_then(|c| c.cast(&DataType::String).ok())) else {
-        return Vec::new();
-    };
-    col.str().map(|ca| ca.iter().map(|v| v.unwrap_or("").trim().to_string()).collect()).unwrap_or_default()
 }
 
 /// Write the rejected rows of a lenient load as CSV (`table,row,id,reasons`).
@@ -167,9 +152,9 @@ pub fn write_rejected(rejected: &[Rejected], path: &Path) -> Result<(), TableErr
 
 /// Validate one influencers file on its own (what `kolrec import` writes).
 pub fn load_influencers(path: &Path) -> Result<Influencers, DataError> {
-    let raw = table::read(path)?;
+    let mut reader = TableReader::open(path, in_contract(Table::Influencers), table::Batch::default())?;
     let mut problems = Problems::default();
-    let parsed = parse_influencers(&raw, &mut problems);
+    let parsed = parse_influencers(&mut reader, &mut problems).value;
     match parsed {
         Some(i) if problems.list.is_empty() => Ok(i),
         _ => Err(DataError::Invalid {

@@ -219,6 +219,123 @@ impl Snapshots {
     }
 }
 
+/// Bytes a column holds on the heap (capacity, and the text of strings).
+pub trait HeapBytes {
+    fn heap_bytes(&self) -> usize;
+}
+
+macro_rules! plain_heap_bytes {
+    ($($t:ty),*) => {$(
+        impl HeapBytes for Vec<$t> {
+            fn heap_bytes(&self) -> usize {
+                self.capacity() * std::mem::size_of::<$t>()
+            }
+        }
+    )*};
+}
+plain_heap_bytes!(f64, f32, u32, i32, Option<Objective>);
+
+impl HeapBytes for Vec<String> {
+    fn heap_bytes(&self) -> usize {
+        self.capacity() * std::mem::size_of::<String>() + self.iter().map(String::capacity).sum::<usize>()
+    }
+}
+
+/// The column-wise operations a loader needs on a table of `Vec` columns: append a batch, keep
+/// the rows that passed, reserve room for the rows to come, and measure the heap.
+macro_rules! columns {
+    ($ty:ident { $($col:ident),* } $(+ $aud:ident)?) => {
+        impl $ty {
+            pub(crate) fn append(&mut self, mut other: $ty) {
+                $(self.$col.append(&mut other.$col);)*
+                $(self.$aud.append(other.$aud);)?
+            }
+            pub(crate) fn retain_rows(&mut self, keep: &[bool]) {
+                $(retain(&mut self.$col, keep);)*
+                $(self.$aud.retain_rows(keep);)?
+            }
+            pub(crate) fn reserve(&mut self, rows: usize) {
+                $(self.$col.reserve(rows);)*
+                $(self.$aud.reserve(rows);)?
+            }
+            pub fn heap_bytes(&self) -> usize {
+                0 $(+ self.$col.heap_bytes())* $(+ self.$aud.heap_bytes())?
+            }
+        }
+    };
+}
+
+impl Audience {
+    fn append(&mut self, mut other: Audience) {
+        self.female_share.append(&mut other.female_share);
+        for (a, b) in self.ages.iter_mut().zip(other.ages.iter_mut()) {
+            a.append(b);
+        }
+    }
+    fn retain_rows(&mut self, keep: &[bool]) {
+        retain(&mut self.female_share, keep);
+        self.ages.iter_mut().for_each(|a| retain(a, keep));
+    }
+    fn reserve(&mut self, rows: usize) {
+        self.female_share.reserve(rows);
+        self.ages.iter_mut().for_each(|a| a.reserve(rows));
+    }
+    fn heap_bytes(&self) -> usize {
+        self.female_share.heap_bytes() + self.ages.iter().map(|a| a.heap_bytes()).sum::<usize>()
+    }
+}
+
+columns!(Brands { id, category, name, country, budget } + audience);
+columns!(
+    Influencers {
+        id,
+        platform,
+        category,
+        followers,
+        handle,
+        country,
+        avg_views,
+        engagement_rate,
+        posts_per_week,
+        sponsored_share,
+        price_per_post
+    } + audience
+);
+columns!(Campaigns {
+    brand,
+    influencer,
+    date,
+    cost,
+    impressions,
+    campaign_id,
+    objective,
+    clicks,
+    engagements,
+    conversions,
+    revenue
+});
+columns!(Snapshots { influencer, date, followers, views, likes, posts });
+
+impl Dataset {
+    /// Bytes the typed columns hold: what a load must at least keep in memory.
+    pub fn heap_bytes(&self) -> usize {
+        self.brands.heap_bytes()
+            + self.influencers.heap_bytes()
+            + self.campaigns.heap_bytes()
+            + self.snapshots.heap_bytes()
+    }
+}
+
+/// Keep the elements whose `keep` is true, in place.
+pub(crate) fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+}
+
 pub(crate) fn id_index(ids: &[String]) -> HashMap<&str, u32> {
     ids.iter().enumerate().map(|(i, s)| (s.as_str(), i as u32)).collect()
 }

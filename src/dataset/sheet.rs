@@ -9,7 +9,7 @@ use super::{Audience, NO_DATE, Rejected};
 use crate::contract::{AGE_BUCKETS, AGE_SUM_TOLERANCE, Column as ColumnSpec, Kind, Objective, Table};
 use crate::parse::{iso_date, strict_number};
 use crate::report::{Problem, ProblemKind};
-use crate::table::RawTable;
+use crate::table::TableReader;
 
 /// Collects problems and, per table, which rows are bad.
 #[derive(Default)]
@@ -24,26 +24,34 @@ impl Problems {
     }
 }
 
-/// One table being parsed column by column; remembers which rows went bad and why.
+/// One table being parsed batch by batch and, within a batch, column by column; remembers which
+/// rows went bad and why. Rows are numbered across batches; the per-column methods read the
+/// current batch.
 pub(super) struct Sheet<'a> {
     pub(super) table: Table,
     pub(super) file: String,
-    pub(super) frame: &'a DataFrame,
+    frame: DataFrame,
     pub(super) columns: HashMap<String, String>,
-    pub(super) n: usize,
+    /// Rows of the batches before the current one.
+    offset: usize,
+    /// Rows of the current batch.
+    n: usize,
     /// Problem indices per bad row; sparse, since bad rows are rare and tables can be huge.
     pub(super) bad: HashMap<usize, Vec<usize>>,
+    /// What names each bad row in the rejected file (its ID cells), taken while its batch is read.
+    named: HashMap<usize, String>,
     pub(super) problems: &'a mut Problems,
     pub(super) fatal: bool,
 }
 
 impl<'a> Sheet<'a> {
-    pub(super) fn new(table: Table, raw: &'a RawTable, problems: &'a mut Problems) -> Sheet<'a> {
-        let file = raw.file_name();
+    /// Check the header of `reader`'s table; the rows come with [`Sheet::next_batch`].
+    pub(super) fn new(table: Table, reader: &TableReader, problems: &'a mut Problems) -> Sheet<'a> {
+        let file = reader.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let mut columns = HashMap::new();
         let mut fatal = false;
-        for name in raw.frame.get_column_names() {
-            let norm = name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase();
+        for name in &reader.names {
+            let norm = normalise(name);
             if columns.insert(norm.clone(), name.to_string()).is_some() {
                 problems.push(Problem {
                     file: file.clone(),
@@ -78,8 +86,8 @@ impl<'a> Sheet<'a> {
         // A contract column polars cannot read was left out of the frame by the reader; say its
         // type instead of calling it missing. Unread extra columns are no one's concern.
         let mut unread_used = Vec::new();
-        for u in &raw.unread {
-            let norm = u.name.trim().to_ascii_lowercase();
+        for u in &reader.unread {
+            let norm = normalise(&u.name);
             if table.columns().iter().any(|c| c.name == norm) {
                 problems.push(Problem {
                     file: file.clone(),
@@ -104,15 +112,64 @@ impl<'a> Sheet<'a> {
                 fatal = true;
             }
         }
-        let n = raw.frame.height();
-        Sheet { table, file, frame: &raw.frame, columns, bad: HashMap::new(), n, problems, fatal }
+        Sheet {
+            table,
+            file,
+            frame: DataFrame::empty(),
+            columns,
+            offset: 0,
+            n: 0,
+            bad: HashMap::new(),
+            named: HashMap::new(),
+            problems,
+            fatal,
+        }
     }
 
+    /// Move to the next batch; `false` after the last, or when the file cannot be read on (the
+    /// problem is reported and the table is unusable).
+    pub(super) fn next_batch(&mut self, reader: &mut TableReader) -> bool {
+        self.offset += self.n;
+        self.n = 0;
+        self.frame = DataFrame::empty();
+        match reader.next_batch() {
+            None => false,
+            Some(Ok(frame)) => {
+                self.n = frame.height();
+                self.frame = frame;
+                true
+            }
+            Some(Err(e)) => {
+                self.problems.push(Problem {
+                    file: self.file.clone(),
+                    row: None,
+                    column: None,
+                    kind: ProblemKind::Unreadable,
+                    detail: e.to_string(),
+                });
+                self.fatal = true;
+                false
+            }
+        }
+    }
+
+    /// Rows of the current batch.
     pub(super) fn height(&self) -> usize {
         self.n
     }
 
+    /// Rows read so far, over all batches.
+    pub(super) fn rows(&self) -> usize {
+        self.offset + self.n
+    }
+
+    /// Report a problem in row `row` of the current batch.
     pub(super) fn report(&mut self, row: usize, column: &str, kind: ProblemKind, detail: String) {
+        self.report_at(self.offset + row, column, kind, detail);
+    }
+
+    /// Report a problem in row `row` of the table, counted over all batches.
+    pub(super) fn report_at(&mut self, row: usize, column: &str, kind: ProblemKind, detail: String) {
         self.bad.entry(row).or_default().push(self.problems.list.len());
         self.problems.push(Problem {
             file: self.file.clone(),
@@ -121,6 +178,21 @@ impl<'a> Sheet<'a> {
             kind,
             detail,
         });
+    }
+
+    /// Name a bad row for the rejected file when its batch is gone (found bad after reading).
+    pub(super) fn name_row(&mut self, row: usize, id: &str) {
+        self.named.entry(row).or_insert_with(|| id.to_string());
+    }
+
+    /// Name the current batch's bad rows by their ID cells before the batch is dropped.
+    pub(super) fn end_batch(&mut self, id_columns: &[&str]) {
+        let rows: Vec<usize> =
+            self.bad.keys().copied().filter(|&r| r >= self.offset && !self.named.contains_key(&r)).collect();
+        for row in rows {
+            let id = id_columns.iter().map(|c| self.cell(c, row - self.offset)).collect::<Vec<_>>().join("/");
+            self.named.insert(row, id);
+        }
     }
 
     pub(super) fn spec(&self, name: &str) -> ColumnSpec {
@@ -147,6 +219,16 @@ impl<'a> Sheet<'a> {
         }
     }
 
+    /// The trimmed values of a column of the current batch, reporting nothing: the IDs of a table
+    /// whose header is unusable, which its dependants are still checked against.
+    pub(super) fn raw_text(&mut self, name: &str) -> Vec<String> {
+        let n = self.height();
+        match self.column_text(name) {
+            Some(ca) => ca.iter().map(|v| v.unwrap_or("").trim().to_string()).collect(),
+            None => vec![String::new(); n],
+        }
+    }
+
     /// Text column; empty string where missing. Required columns report empty values.
     pub(super) fn text(&mut self, name: &str) -> Vec<String> {
         let spec = self.spec(name);
@@ -167,8 +249,9 @@ impl<'a> Sheet<'a> {
     pub(super) fn number(&mut self, name: &str) -> Vec<f64> {
         let spec = self.spec(name);
         let n = self.height();
-        let Some(real) = self.columns.get(name).cloned() else { return vec![f64::NAN; n] };
-        let col = self.frame.column(&real).expect("column listed").clone();
+        let Some(col) = self.columns.get(name).and_then(|real| self.frame.column(real).ok()).cloned() else {
+            return vec![f64::NAN; n];
+        };
         let typed = col.dtype().is_numeric() || col.dtype() == &DataType::Boolean;
         let mut out = Vec::with_capacity(n);
         if typed {
@@ -247,8 +330,9 @@ impl<'a> Sheet<'a> {
     /// Date column as days since 1970-01-01.
     pub(super) fn date(&mut self, name: &str) -> Vec<i32> {
         let n = self.height();
-        let Some(real) = self.columns.get(name).cloned() else { return vec![NO_DATE; n] };
-        let col = self.frame.column(&real).expect("column listed").clone();
+        let Some(col) = self.columns.get(name).and_then(|real| self.frame.column(real).ok()).cloned() else {
+            return vec![NO_DATE; n];
+        };
         let typed = match col.dtype() {
             DataType::Date => Some(col.clone()),
             DataType::Datetime(_, _) => col.cast(&DataType::Date).ok(),
@@ -352,7 +436,7 @@ impl<'a> Sheet<'a> {
         Audience { female_share, ages }
     }
 
-    /// Report every repeat of an ID after its first occurrence.
+    /// Report every repeat of an ID after its first occurrence; `ids` are the whole table's.
     pub(super) fn unique(&mut self, ids: &[String], column: &str) {
         let mut seen: HashMap<&str, usize> = HashMap::with_capacity(ids.len());
         for (row, id) in ids.iter().enumerate() {
@@ -361,7 +445,8 @@ impl<'a> Sheet<'a> {
             }
             if let Some(first) = seen.get(id.as_str()) {
                 let detail = format!("'{id}' already appears at row {}", first + 1);
-                self.report(row, column, ProblemKind::DuplicateId, detail);
+                self.report_at(row, column, ProblemKind::DuplicateId, detail);
+                self.named.entry(row).or_insert_with(|| id.clone());
             } else {
                 seen.insert(id, row);
             }
@@ -397,7 +482,7 @@ impl<'a> Sheet<'a> {
         out
     }
 
-    /// The raw text of one cell, for naming a rejected row.
+    /// The raw text of one cell of the current batch, for naming a rejected row.
     pub(super) fn cell(&self, column: &str, row: usize) -> String {
         let Some(real) = self.columns.get(column) else { return String::new() };
         match self.frame.column(real).ok().and_then(|c| c.get(row).ok()) {
@@ -408,13 +493,14 @@ impl<'a> Sheet<'a> {
         }
     }
 
-    /// Rows to keep, and the rejected rows with their reasons (named by `id_columns`, joined by
-    /// `/`). `None` if the table is unusable.
-    pub(super) fn finish(self, id_columns: &[&str]) -> Option<Vec<bool>> {
+    /// Rows to keep, and the rejected rows with their reasons (named by their ID cells, joined by
+    /// `/`, as [`Sheet::end_batch`] and [`Sheet::name_row`] recorded them). `None` if the table
+    /// is unusable.
+    pub(super) fn finish(self) -> Option<Vec<bool>> {
         if self.fatal {
             return None;
         }
-        let mut keep = vec![true; self.n];
+        let mut keep = vec![true; self.offset + self.n];
         let mut rows: Vec<(&usize, &Vec<usize>)> = self.bad.iter().collect();
         rows.sort();
         for (&row, idx) in rows {
@@ -426,27 +512,16 @@ impl<'a> Sheet<'a> {
                     format!("{}: {}: {}", p.column.as_deref().unwrap_or(""), p.kind, p.detail)
                 })
                 .collect();
-            let id = id_columns.iter().map(|c| self.cell(c, row)).collect::<Vec<_>>().join("/");
+            let id = self.named.get(&row).cloned().unwrap_or_default();
             self.problems.rejected.push(Rejected { table: self.table, row: row + 1, id, reasons: reasons.join("; ") });
         }
         Some(keep)
     }
 }
 
-pub(super) fn retain<T>(v: &mut Vec<T>, keep: &[bool]) {
-    let mut i = 0;
-    v.retain(|_| {
-        let k = keep[i];
-        i += 1;
-        k
-    });
-}
-
-pub(super) fn retain_audience(a: &mut Audience, keep: &[bool]) {
-    retain(&mut a.female_share, keep);
-    for v in a.ages.iter_mut() {
-        retain(v, keep);
-    }
+/// A header as the contract names it: trimmed, without a byte-order mark, lower case.
+pub(super) fn normalise(name: &str) -> String {
+    name.trim().trim_start_matches('\u{feff}').to_ascii_lowercase()
 }
 
 impl Sheet<'_> {

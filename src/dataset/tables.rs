@@ -1,146 +1,180 @@
-//! The per-table parsers: each of the contract's four tables through the validation engine into
-//! its typed columns, with the checks that span columns (clicks above impressions, duplicate
-//! snapshots).
+//! The per-table parsers: each of the contract's four tables, batch by batch, through the
+//! validation engine into its typed columns, with the checks that span columns (clicks above
+//! impressions) or rows (duplicate IDs, duplicate snapshots).
 
 use std::collections::HashMap;
 
-use super::sheet::{Problems, Sheet, retain, retain_audience};
+use super::sheet::{Problems, Sheet};
 use super::{Brands, Campaigns, Influencers, NO_DATE, Snapshots};
 use crate::contract::Table;
 use crate::report::ProblemKind;
-use crate::table::RawTable;
+use crate::table::TableReader;
 
 pub(super) struct Refs<'a> {
     pub brands: Option<&'a HashMap<&'a str, u32>>,
     pub influencers: Option<&'a HashMap<&'a str, u32>>,
 }
 
-pub(super) fn parse_brands(raw: &RawTable, problems: &mut Problems) -> Option<Brands> {
-    let mut s = Sheet::new(Table::Brands, raw, problems);
-    if s.fatal {
-        return None;
-    }
-    let id = s.text("brand_id");
-    s.unique(&id, "brand_id");
-    let mut b = Brands {
-        category: s.text("category"),
-        name: s.text("name"),
-        country: s.text("country"),
-        audience: s.audience(),
-        budget: s.number("budget"),
-        id,
-    };
-    let keep = s.finish(&["brand_id"])?;
-    retain(&mut b.id, &keep);
-    retain(&mut b.category, &keep);
-    retain(&mut b.name, &keep);
-    retain(&mut b.country, &keep);
-    retain_audience(&mut b.audience, &keep);
-    retain(&mut b.budget, &keep);
-    Some(b)
+/// A parsed table: its typed columns (`None` if unusable), the rows read, and (for a table others
+/// refer to) the trimmed ID of every row read, whatever the row's other problems.
+pub(super) struct Parsed<T> {
+    pub value: Option<T>,
+    pub rows: usize,
+    pub ids: Vec<String>,
 }
 
-pub(super) fn parse_influencers(raw: &RawTable, problems: &mut Problems) -> Option<Influencers> {
-    let mut s = Sheet::new(Table::Influencers, raw, problems);
-    if s.fatal {
-        return None;
-    }
-    let id = s.text("influencer_id");
-    s.unique(&id, "influencer_id");
-    let mut i = Influencers {
-        platform: s.text("platform").into_iter().map(|p| p.to_lowercase()).collect(),
-        category: s.text("category"),
-        followers: s.number("followers"),
-        handle: s.text("handle"),
-        country: s.text("country"),
-        avg_views: s.number("avg_views"),
-        engagement_rate: s.share("engagement_rate"),
-        posts_per_week: s.share_free("posts_per_week"),
-        sponsored_share: s.share("sponsored_share"),
-        price_per_post: s.number("price_per_post"),
-        audience: s.audience(),
-        id,
-    };
-    let keep = s.finish(&["influencer_id"])?;
-    retain(&mut i.id, &keep);
-    retain(&mut i.platform, &keep);
-    retain(&mut i.category, &keep);
-    retain(&mut i.followers, &keep);
-    retain(&mut i.handle, &keep);
-    retain(&mut i.country, &keep);
-    retain(&mut i.avg_views, &keep);
-    retain(&mut i.engagement_rate, &keep);
-    retain(&mut i.posts_per_week, &keep);
-    retain(&mut i.sponsored_share, &keep);
-    retain(&mut i.price_per_post, &keep);
-    retain_audience(&mut i.audience, &keep);
-    Some(i)
+/// Only the contract's columns of `table` are read; the header check still sees every name.
+pub(super) fn in_contract(table: Table) -> impl Fn(&str) -> bool {
+    move |name| table.columns().iter().any(|c| c.name == super::sheet::normalise(name))
 }
 
-pub(super) fn parse_campaigns(raw: &RawTable, refs: &Refs<'_>, problems: &mut Problems) -> Option<Campaigns> {
-    let mut s = Sheet::new(Table::Campaigns, raw, problems);
-    if s.fatal {
-        return None;
+/// A table whose header is unusable is not parsed, but the IDs of its rows are still read so
+/// that the tables referring to it are checked against them (one problem, not one per row).
+fn ids_only(mut s: Sheet<'_>, reader: &mut TableReader, id: &str) -> Parsed<()> {
+    let mut ids = Vec::with_capacity(reader.rows_hint);
+    while s.next_batch(reader) {
+        ids.extend(s.raw_text(id));
     }
-    let mut c = Campaigns {
-        brand: s.resolve("brand_id", refs.brands, Table::Brands),
-        influencer: s.resolve("influencer_id", refs.influencers, Table::Influencers),
-        date: s.date("date"),
-        cost: s.number("cost"),
-        impressions: s.number("impressions"),
-        campaign_id: s.text("campaign_id"),
-        objective: s.objective("objective"),
-        clicks: s.number("clicks"),
-        engagements: s.number("engagements"),
-        conversions: s.number("conversions"),
-        revenue: s.number("revenue"),
-    };
-    for row in 0..s.height() {
-        let (imp, clk, conv) = (c.impressions[row], c.clicks[row], c.conversions[row]);
-        if clk > imp {
-            s.report(row, "clicks", ProblemKind::Inconsistent, format!("{clk} clicks exceed {imp} impressions"));
+    Parsed { value: None, rows: s.rows(), ids }
+}
+
+pub(super) fn parse_brands(reader: &mut TableReader, problems: &mut Problems) -> Parsed<Brands> {
+    let mut s = Sheet::new(Table::Brands, reader, problems);
+    if s.fatal {
+        let p = ids_only(s, reader, "brand_id");
+        return Parsed { value: None, rows: p.rows, ids: p.ids };
+    }
+    let mut b = Brands::default();
+    b.reserve(reader.rows_hint);
+    while s.next_batch(reader) {
+        b.append(Brands {
+            id: s.text("brand_id"),
+            category: s.text("category"),
+            name: s.text("name"),
+            country: s.text("country"),
+            audience: s.audience(),
+            budget: s.number("budget"),
+        });
+        s.end_batch(&["brand_id"]);
+    }
+    s.unique(&b.id, "brand_id");
+    let (rows, ids) = (s.rows(), b.id.clone());
+    let value = s.finish().map(|keep| {
+        b.retain_rows(&keep);
+        b
+    });
+    Parsed { value, rows, ids }
+}
+
+pub(super) fn parse_influencers(reader: &mut TableReader, problems: &mut Problems) -> Parsed<Influencers> {
+    let mut s = Sheet::new(Table::Influencers, reader, problems);
+    if s.fatal {
+        let p = ids_only(s, reader, "influencer_id");
+        return Parsed { value: None, rows: p.rows, ids: p.ids };
+    }
+    let mut i = Influencers::default();
+    i.reserve(reader.rows_hint);
+    while s.next_batch(reader) {
+        i.append(Influencers {
+            id: s.text("influencer_id"),
+            platform: s.text("platform").into_iter().map(|p| p.to_lowercase()).collect(),
+            category: s.text("category"),
+            followers: s.number("followers"),
+            handle: s.text("handle"),
+            country: s.text("country"),
+            avg_views: s.number("avg_views"),
+            engagement_rate: s.share("engagement_rate"),
+            posts_per_week: s.share_free("posts_per_week"),
+            sponsored_share: s.share("sponsored_share"),
+            price_per_post: s.number("price_per_post"),
+            audience: s.audience(),
+        });
+        s.end_batch(&["influencer_id"]);
+    }
+    s.unique(&i.id, "influencer_id");
+    let (rows, ids) = (s.rows(), i.id.clone());
+    let value = s.finish().map(|keep| {
+        i.retain_rows(&keep);
+        i
+    });
+    Parsed { value, rows, ids }
+}
+
+pub(super) fn parse_campaigns(reader: &mut TableReader, refs: &Refs<'_>, problems: &mut Problems) -> Parsed<Campaigns> {
+    let mut s = Sheet::new(Table::Campaigns, reader, problems);
+    if s.fatal {
+        return Parsed { value: None, rows: ids_only(s, reader, "brand_id").rows, ids: Vec::new() };
+    }
+    let mut c = Campaigns::default();
+    c.reserve(reader.rows_hint);
+    while s.next_batch(reader) {
+        let batch = Campaigns {
+            brand: s.resolve("brand_id", refs.brands, Table::Brands),
+            influencer: s.resolve("influencer_id", refs.influencers, Table::Influencers),
+            date: s.date("date"),
+            cost: s.number("cost"),
+            impressions: s.number("impressions"),
+            campaign_id: s.text("campaign_id"),
+            objective: s.objective("objective"),
+            clicks: s.number("clicks"),
+            engagements: s.number("engagements"),
+            conversions: s.number("conversions"),
+            revenue: s.number("revenue"),
+        };
+        for row in 0..s.height() {
+            let (imp, clk, conv) = (batch.impressions[row], batch.clicks[row], batch.conversions[row]);
+            if clk > imp {
+                s.report(row, "clicks", ProblemKind::Inconsistent, format!("{clk} clicks exceed {imp} impressions"));
+            }
+            if conv > clk {
+                s.report(
+                    row,
+                    "conversions",
+                    ProblemKind::Inconsistent,
+                    format!("{conv} conversions exceed {clk} clicks"),
+                );
+            }
         }
-        if conv > clk {
-            s.report(row, "conversions", ProblemKind::Inconsistent, format!("{conv} conversions exceed {clk} clicks"));
-        }
+        c.append(batch);
+        s.end_batch(&["brand_id", "influencer_id"]);
     }
-    let keep = s.finish(&["brand_id", "influencer_id"])?;
-    retain(&mut c.brand, &keep);
-    retain(&mut c.influencer, &keep);
-    retain(&mut c.date, &keep);
-    retain(&mut c.cost, &keep);
-    retain(&mut c.impressions, &keep);
-    retain(&mut c.campaign_id, &keep);
-    retain(&mut c.objective, &keep);
-    retain(&mut c.clicks, &keep);
-    retain(&mut c.engagements, &keep);
-    retain(&mut c.conversions, &keep);
-    retain(&mut c.revenue, &keep);
-    Some(c)
+    let rows = s.rows();
+    let value = s.finish().map(|keep| {
+        c.retain_rows(&keep);
+        c
+    });
+    Parsed { value, rows, ids: Vec::new() }
 }
 
+/// `names` are the creator IDs that `infl` indexes, for naming a duplicate's row.
 pub(super) fn parse_snapshots(
-    raw: &RawTable,
-    infl: Option<&HashMap<&str, u32>>,
+    reader: &mut TableReader,
+    infl: Option<(&HashMap<&str, u32>, &[String])>,
     problems: &mut Problems,
-) -> Option<Snapshots> {
-    let mut s = Sheet::new(Table::FollowerSnapshots, raw, problems);
+) -> Parsed<Snapshots> {
+    let mut s = Sheet::new(Table::FollowerSnapshots, reader, problems);
     if s.fatal {
-        return None;
+        return Parsed { value: None, rows: ids_only(s, reader, "influencer_id").rows, ids: Vec::new() };
     }
-    let mut sn = Snapshots {
-        influencer: s.resolve("influencer_id", infl, Table::Influencers),
-        date: s.date("date"),
-        followers: s.number("followers"),
-        views: s.number("views"),
-        likes: s.number("likes"),
-        posts: s.number("posts"),
-    };
+    let mut sn = Snapshots::default();
+    sn.reserve(reader.rows_hint);
+    while s.next_batch(reader) {
+        sn.append(Snapshots {
+            influencer: s.resolve("influencer_id", infl.map(|i| i.0), Table::Influencers),
+            date: s.date("date"),
+            followers: s.number("followers"),
+            views: s.number("views"),
+            likes: s.number("likes"),
+            posts: s.number("posts"),
+        });
+        s.end_batch(&["influencer_id"]);
+    }
     // Sort once by (creator, date, row): duplicates of one creator on one date become neighbours,
     // and the same order sorts the kept rows afterwards.
     let mut order: Vec<u32> = (0..sn.len() as u32).collect();
     let key = |r: u32| (sn.influencer[r as usize], sn.date[r as usize]);
-    if !order.windows(2).all(|w| key(w[0]) <= key(w[1])) {
+    let sorted = order.windows(2).all(|w| key(w[0]) <= key(w[1]));
+    if !sorted {
         order.sort_unstable_by_key(|&r| (key(r), r));
     }
     let mut first = usize::MAX;
@@ -151,16 +185,23 @@ pub(super) fn parse_snapshots(
             continue;
         }
         if w > 0 && key(order[w - 1]) == k {
-            let id = s.cell("influencer_id", row);
+            // A resolved reference: its ID is the creator's.
+            let id = infl.map(|i| i.1[k.0 as usize].as_str()).unwrap_or_default();
             let detail = format!("'{id}' already has a snapshot on this date at row {}", first + 1);
-            s.report(row, "date", ProblemKind::DuplicateId, detail);
+            s.report_at(row, "date", ProblemKind::DuplicateId, detail);
+            s.name_row(row, id);
         } else {
             first = row;
         }
     }
-    let keep = s.finish(&["influencer_id"])?;
-    order.retain(|&r| keep[r as usize]);
-    if order.len() != keep.len() || !order.windows(2).all(|w| w[0] < w[1]) {
+    let rows = s.rows();
+    let Some(keep) = s.finish() else { return Parsed { value: None, rows, ids: Vec::new() } };
+    if sorted {
+        // In file order already: dropping the bad rows in place keeps the order.
+        drop(order);
+        sn.retain_rows(&keep);
+    } else {
+        order.retain(|&r| keep[r as usize]);
         permute(&mut sn.influencer, &order);
         permute(&mut sn.date, &order);
         permute(&mut sn.followers, &order);
@@ -168,7 +209,7 @@ pub(super) fn parse_snapshots(
         permute(&mut sn.likes, &order);
         permute(&mut sn.posts, &order);
     }
-    Some(sn)
+    Parsed { value: Some(sn), rows, ids: Vec::new() }
 }
 
 fn permute<T: Copy>(v: &mut Vec<T>, order: &[u32]) {

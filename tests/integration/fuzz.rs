@@ -141,7 +141,7 @@ fn the_loader_on_mutated_tables_never_panics_and_every_error_names_a_table() {
                 std::fs::write(dir.join(format!("{name}.csv")), text).unwrap();
             }
             for lenient in [false, true] {
-                let opts = kolrec::dataset::LoadOptions { lenient, max_shown: 20 };
+                let opts = kolrec::dataset::LoadOptions { lenient, ..Default::default() };
                 match kolrec::dataset::load(&dir, &opts) {
                     Ok(_) => loaded.set(loaded.get() + 1),
                     Err(e) => {

@@ -179,7 +179,9 @@ fn the_report_shows_the_first_problems_and_counts_all() {
         bad.push_str(&format!("b1,i1,2025-01-{:02},-1,100\n", r % 28 + 1));
     }
     let dir = dataset("many", &[("campaigns", &bad)]);
-    let err = dataset::load(&dir, &LoadOptions { lenient: false, max_shown: 5 }).unwrap_err().to_string();
+    let err = dataset::load(&dir, &LoadOptions { lenient: false, max_shown: 5, ..LoadOptions::default() })
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("50 problem(s) found (first 5 shown)"), "{err}");
     assert_eq!(err.matches("campaigns.csv, row").count(), 5, "{err}");
     assert!(err.contains("by kind: negative value: 50"), "{err}");
@@ -189,7 +191,7 @@ fn the_report_shows_the_first_problems_and_counts_all() {
 fn lenient_mode_quarantines_bad_rows_and_their_dependants() {
     let bad_inf = INFLUENCERS.replace("i3,instagram,tech,2000000", "i3,instagram,tech,lots");
     let dir = dataset("lenient", &[("influencers", &bad_inf)]);
-    let (ds, report) = dataset::load(&dir, &LoadOptions { lenient: true, max_shown: 20 }).unwrap();
+    let (ds, report) = dataset::load(&dir, &LoadOptions { lenient: true, ..LoadOptions::default() }).unwrap();
     assert_eq!(ds.influencers.len(), 2);
     // The campaign and the snapshot of the rejected influencer are quarantined too, with a reason.
     assert_eq!(ds.campaigns.len(), 2);
@@ -209,7 +211,7 @@ fn lenient_mode_quarantines_bad_rows_and_their_dependants() {
 #[test]
 fn lenient_mode_still_fails_on_a_missing_column() {
     let dir = dataset("lenient-fatal", &[("brands", "brand_id\nb1\n")]);
-    let err = dataset::load(&dir, &LoadOptions { lenient: true, max_shown: 20 }).unwrap_err().to_string();
+    let err = dataset::load(&dir, &LoadOptions { lenient: true, ..LoadOptions::default() }).unwrap_err().to_string();
     assert!(err.contains("brands.csv, column 'category': missing required column"), "{err}");
 }
 
@@ -392,5 +394,129 @@ fn a_column_given_twice_is_fatal_named_and_never_read() {
         );
         let o = kolrec(&["validate", "--data", dir.to_str().unwrap(), "--lenient"]);
         assert_eq!(o.status.code(), Some(2), "{name}: lenient mode must not read past a duplicate column");
+    }
+}
+
+/// Loads `dir` whole and in batches of `batch`; both must give the same tables, problems and
+/// rejected rows. Problems are compared as sets: batches report row by row within each batch.
+fn same_in_batches(dir: &std::path::Path, batch: kolrec::table::Batch) {
+    let dump = |ds: &dataset::Dataset| format!("{ds:?}");
+    let sorted = |r: &kolrec::report::ValidationReport| {
+        let mut v: Vec<String> = r.problems.iter().map(|p| format!("{p:?}")).collect();
+        v.sort();
+        v
+    };
+    for lenient in [false, true] {
+        let whole = dataset::load(dir, &LoadOptions { lenient, max_shown: 1000, ..LoadOptions::default() });
+        let parts = dataset::load(dir, &LoadOptions { lenient, max_shown: 1000, batch });
+        match (whole, parts) {
+            (Ok((a, ra)), Ok((b, rb))) => {
+                assert_eq!(dump(&a), dump(&b), "lenient {lenient}: the tables differ");
+                assert_eq!(sorted(&ra.problems), sorted(&rb.problems), "lenient {lenient}");
+                assert_eq!(ra.rejected, rb.rejected, "lenient {lenient}");
+                let rows = |r: &dataset::LoadReport| {
+                    r.tables.iter().map(|t| (t.1.rows_read, t.1.rows_kept)).collect::<Vec<_>>()
+                };
+                assert_eq!(rows(&ra), rows(&rb));
+            }
+            (Err(DataError::Invalid { report: a, .. }), Err(DataError::Invalid { report: b, .. })) => {
+                assert!(a.total > 0);
+                assert_eq!(sorted(&a), sorted(&b), "lenient {lenient}");
+            }
+            (a, b) => panic!("lenient {lenient}: whole {:?} but in batches {:?}", a.err(), b.err()),
+        }
+    }
+}
+
+/// Replace column `column` of data line `line` (1 = the first row after the header).
+fn set_cell(path: &std::path::Path, line: usize, column: &str, value: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let at = lines[0].split(',').position(|h| h == column).unwrap();
+    let mut cells: Vec<String> = lines[line].split(',').map(String::from).collect();
+    cells[at] = value.into();
+    lines[line] = cells.join(",");
+    std::fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn tables_read_in_tiny_batches_load_and_report_exactly_as_whole_files() {
+    let p = kolrec::sim::SimParams {
+        brands: 30,
+        influencers: 300,
+        days: 60,
+        campaigns: Some(600),
+        format: kolrec::table::Format::Csv,
+        ..Default::default()
+    };
+    let tiny = kolrec::table::Batch { csv_bytes: 300, parquet_rows: 37 };
+
+    // Clean, typed Parquet as the simulator writes it: row groups cut into slices of 37 rows.
+    let typed = scratch("batches-parquet");
+    kolrec::sim::generate(
+        &kolrec::sim::SimParams { format: kolrec::table::Format::Parquet, ..p.clone() },
+        &typed,
+        true,
+    )
+    .unwrap();
+    same_in_batches(&typed, tiny);
+    let (ds, _) = dataset::load(&typed, &LoadOptions { batch: tiny, ..LoadOptions::default() }).unwrap();
+    assert_eq!((ds.influencers.len(), ds.campaigns.len()), (300, 600));
+
+    // CSV with a planted problem in every table, one far into a file (many batches in), and a
+    // quoted value holding the delimiter and a line break, which a batch must not cut.
+    let dir = scratch("batches-csv");
+    kolrec::sim::generate(&p, &dir, true).unwrap();
+    set_cell(&dir.join("campaigns.csv"), 7, "cost", "-5");
+    set_cell(&dir.join("campaigns.csv"), 450, "clicks", "99999999");
+    set_cell(&dir.join("campaigns.csv"), 451, "brand_id", "nobody");
+    set_cell(&dir.join("influencers.csv"), 250, "influencer_id", "kol0000010");
+    set_cell(&dir.join("follower_snapshots.csv"), 4000, "date", "2025-13-01");
+    set_cell(&dir.join("brands.csv"), 20, "name", "\"Acme, the\nbrand\"");
+    let snaps = std::fs::read_to_string(dir.join("follower_snapshots.csv")).unwrap();
+    let repeat = snaps.lines().nth(3000).unwrap().to_string();
+    std::fs::write(dir.join("follower_snapshots.csv"), format!("{snaps}{repeat}\n")).unwrap();
+    same_in_batches(&dir, tiny);
+    let (ds, report) =
+        dataset::load(&dir, &LoadOptions { lenient: true, batch: tiny, ..LoadOptions::default() }).unwrap();
+    assert_eq!(ds.brands.name[19], "Acme, the\nbrand");
+    let rejected: Vec<(usize, &str)> = report.rejected.iter().map(|r| (r.row, r.id.as_str())).collect();
+    for planted in [(250, "kol0000010"), (7, ""), (450, ""), (451, "nobody/"), (4000, ""), (4562, "")] {
+        assert!(
+            rejected.iter().any(|r| r.0 == planted.0 && r.1.starts_with(planted.1)),
+            "row {} not rejected as {:?}: {rejected:?}",
+            planted.0,
+            planted.1
+        );
+    }
+
+    // The same CSV tables as Parquet files of text columns.
+    let text = scratch("batches-parquet-text");
+    for t in ["brands", "influencers", "campaigns", "follower_snapshots"] {
+        let mut frame = kolrec::table::read(&dir.join(format!("{t}.csv"))).unwrap().frame;
+        kolrec::table::write(&mut frame, &text.join(format!("{t}.parquet"))).unwrap();
+    }
+    same_in_batches(&text, tiny);
+}
+
+#[test]
+fn a_csv_fault_deep_in_a_file_read_in_batches_names_the_files_line() {
+    let dir = scratch("batches-fault");
+    let p = kolrec::sim::SimParams {
+        brands: 30,
+        influencers: 300,
+        days: 60,
+        campaigns: Some(600),
+        format: kolrec::table::Format::Csv,
+        ..Default::default()
+    };
+    kolrec::sim::generate(&p, &dir, true).unwrap();
+    let path = dir.join("follower_snapshots.csv");
+    let mut lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(String::from).collect();
+    lines[3000].push_str(",extra");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    for batch in [kolrec::table::Batch::default(), kolrec::table::Batch { csv_bytes: 300, parquet_rows: 37 }] {
+        let err = dataset::load(&dir, &LoadOptions { batch, ..LoadOptions::default() }).unwrap_err().to_string();
+        assert!(err.contains("follower_snapshots.csv, line 3001:") && err.contains("'extra'"), "{batch:?}: {err}");
     }
 }
