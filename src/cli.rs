@@ -448,6 +448,11 @@ fn export(a: ExportArgs) -> Result<()> {
     }
     cfg.filters.check().map_err(query_error)?;
     kolrec::export::preflight(&a.out, &format_date(date), a.k, a.overwrite).map_err(export_error)?;
+    let shard: Option<kolrec::export::Shard> = a.shard.as_deref().map(str::parse).transpose().map_err(export_error)?;
+    if let Some(n) = a.finalize {
+        kolrec::export::Shard::new(0, n)
+            .ok_or_else(|| anyhow::anyhow!("--finalize takes the shard count, 1 to 10000; got {n}"))?;
+    }
     let manifest = model_dir::read_manifest(&a.model)?;
     let index = if a.path != PathArg::Exact && manifest.index.is_some() { IndexUse::Required } else { IndexUse::Skip };
     let engine =
@@ -456,7 +461,24 @@ fn export(a: ExportArgs) -> Result<()> {
     let data = DataInfo::of(&a.data, &ds)?;
     let job = ExportJob::prepare(&engine, &ds, &data, &cfg).map_err(export_error)?;
     drop(ds);
-    let summary = job.run().map_err(export_error)?;
+    let summary = match (shard, a.finalize) {
+        (Some(shard), _) => {
+            let s = job.run_shard(shard).map_err(export_error)?;
+            outln!(
+                "export shard {}: {} parts ({} kept from an earlier run), {} rows in {:.1}s, in {}; publish with --finalize {} once every shard is done",
+                s.shard,
+                s.parts,
+                s.parts_resumed,
+                s.rows,
+                s.seconds,
+                s.partial.display(),
+                s.shard.count
+            );
+            return Ok(());
+        }
+        (None, Some(n)) => job.finalize(n).map_err(export_error)?,
+        (None, None) => job.run().map_err(export_error)?,
+    };
     outln!("{}", print::exported(&summary, t0.elapsed().as_secs_f64()));
     Ok(())
 }
@@ -470,6 +492,7 @@ fn export_error(e: kolrec::export::ExportError) -> anyhow::Error {
             anyhow::anyhow!("an export for {date} already exists at {}; pass --overwrite to replace it", path.display())
         }
         ExportError::BadK(k) => anyhow::anyhow!("-k must be between 1 and 10000, got {k}"),
+        ExportError::BadShard(s) => anyhow::anyhow!("--shard must be I/N with 0 <= I < N <= 10000, got '{s}'"),
         e => e.into(),
     }
 }

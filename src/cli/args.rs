@@ -122,6 +122,13 @@ pub struct ExportArgs {
     /// Rows per Parquet file at most (whole brands per file).
     #[arg(long, default_value_t = 200_000)]
     pub rows_per_file: usize,
+    /// Compute only shard I of N (the parts whose first brand ID hashes to I) into the date's
+    /// unfinished partition; publish with --finalize N once all N are done.
+    #[arg(long, value_name = "I/N", conflicts_with = "finalize")]
+    pub shard: Option<String>,
+    /// Check that shards 0/N … N-1/N all finished with these inputs, then publish the partition.
+    #[arg(long, value_name = "N")]
+    pub finalize: Option<usize>,
     /// exact: blocked matrix multiply over every creator; index: the HNSW index; auto: exact
     /// while brands × creators × dim ≤ 4e12.
     #[arg(long, value_enum, default_value_t = PathArg::Auto)]

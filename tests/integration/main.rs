@@ -3,7 +3,11 @@
 mod architecture;
 mod cli;
 mod common;
+// Kills a shard through a failpoint, which only `failpoints` builds have.
+#[cfg(feature = "failpoints")]
+mod dask_export;
 mod export;
+mod export_shards;
 mod fuzz;
 mod growth;
 mod growth_real;

@@ -31,6 +31,10 @@ use crate::model_dir::DataInfo;
 use crate::pipeline::{Filter, FilterSpec, QueryError};
 use crate::progress::Progress;
 
+mod shard;
+
+pub use shard::Shard;
+
 pub const EXPORT_FORMAT: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +53,18 @@ pub enum ExportError {
         lock.display()
     )]
     Locked { date: String, pid: u32, lock: PathBuf },
+    #[error("shard must be I/N with 0 <= I < N <= 10000, got '{0}'")]
+    BadShard(String),
+    #[error("shard {shard} of the export in {} has not finished (no {marker}); run it (again)", partial.display())]
+    ShardMissing { shard: String, marker: String, partial: PathBuf },
+    #[error("shard {shard} of the export in {} was computed with another {field}; rerun it with this run's inputs", partial.display())]
+    ShardMismatch { shard: String, field: String, partial: PathBuf },
+    #[error("shard {shard} of the export in {} is damaged: {problem}; rerun it", partial.display())]
+    ShardDamaged { shard: String, problem: String, partial: PathBuf },
+    #[error("shard {shard} of the export for {date} is still running (pid {pid})")]
+    ShardRunning { shard: String, date: String, pid: u32 },
+    #[error("the unfinished export in {} is another run (its {field} differs); finish or delete it, or export without --shard", partial.display())]
+    OtherRun { partial: PathBuf, field: String },
     #[error(transparent)]
     Engine(#[from] EngineError),
     #[error(transparent)]
@@ -194,7 +210,8 @@ fn crc_of(path: &Path) -> Result<(u64, String), ExportError> {
 }
 
 /// Test hook, compiled only with the `failpoints` feature: `KOLREC_FAILPOINT=export-fail-after-part=N`
-/// fails the run after part N, `export-hang-after-part=N` hangs there until killed.
+/// fails the run after part N, `export-hang-after-part=N` hangs there until killed (creating the
+/// file `KOLREC_FAILPOINT_REACHED` names, if set, once it hangs).
 #[cfg(feature = "failpoints")]
 fn failpoint(name: &str, parts_done: usize) -> Result<(), ExportError> {
     let Ok(v) = std::env::var("KOLREC_FAILPOINT") else { return Ok(()) };
@@ -204,9 +221,15 @@ fn failpoint(name: &str, parts_done: usize) -> Result<(), ExportError> {
     }
     match what {
         w if w == format!("{name}-fail-after-part") => Err(ExportError::Failpoint(v.clone())),
-        w if w == format!("{name}-hang-after-part") => loop {
-            std::thread::sleep(std::time::Duration::from_secs(3600));
-        },
+        w if w == format!("{name}-hang-after-part") => {
+            // Tells a test that the run is now hung where it was asked to be.
+            if let Ok(path) = std::env::var("KOLREC_FAILPOINT_REACHED") {
+                let _ = fs::write(path, b"");
+            }
+            loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            }
+        }
         _ => Ok(()),
     }
 }
@@ -370,36 +393,74 @@ impl<'a> ExportJob<'a> {
         let r = &self.record;
         let final_dir = preflight(&self.out, &r.date, r.k, self.overwrite)?;
         let path = self.engine.batch_path(self.brands.len(), r.path)?;
-        let partial = self.out.join(format!(".{}.partial", partition_name(&r.date)));
+        let partial = self.partial_dir();
         fs::create_dir_all(&partial).map_err(io(&partial))?;
         let _lock = Lock::take(partial.join("_LOCK"), &r.date)?;
-        let run_file = partial.join("_RUN.json");
-        let previous: Option<RunRecord> =
-            fs::read_to_string(&run_file).ok().and_then(|t| serde_json::from_str(&t).ok());
-        if previous.as_ref() != Some(r) {
-            // A different (or unreadable) run: nothing in the directory is reusable.
-            for e in fs::read_dir(&partial).map_err(io(&partial))? {
-                let p = e.map_err(io(&partial))?.path();
-                if p.file_name().is_some_and(|n| n != "_LOCK") {
-                    fs::remove_file(&p).map_err(io(&p))?;
-                }
-            }
-            if previous.is_some() && !self.quiet {
-                eprintln!(
-                    "export: an unfinished run with other inputs was found in {}; starting afresh",
-                    partial.display()
-                );
-            }
-            let text = serde_json::to_string_pretty(r).expect("serialisable");
-            crate::fsutil::atomic_write(&run_file, text.as_bytes()).map_err(io(&run_file))?;
-        }
+        shard::refuse_running_shards(&partial, &r.date)?;
+        self.claim_run(&partial, false)?;
+        let work = self.compute_parts(&partial, path, |_| true)?;
+        self.publish(&partial, &final_dir, path, work, t0.elapsed().as_secs_f64(), _lock)
+    }
 
-        let chunks: Vec<&[BrandQuery]> = self.brands.chunks(r.brands_per_part).collect();
-        let mut progress = Progress::new("export", self.brands.len() as u64, self.quiet);
-        let (mut resumed, mut scoring) = (0, 0.0);
-        let mut files = Vec::with_capacity(chunks.len());
-        for (p, brands) in chunks.iter().enumerate() {
-            let name = format!("part-{p:05}.parquet");
+    fn partial_dir(&self) -> PathBuf {
+        self.out.join(format!(".{}.partial", partition_name(&self.record.date)))
+    }
+
+    /// Make `_RUN.json` this run's record. A different (or unreadable) record means nothing in the
+    /// directory is reusable: it is emptied (locks aside) unless `others_running`, when a
+    /// different record is refused and a missing one is written beside the other shards' parts.
+    fn claim_run(&self, partial: &Path, others_running: bool) -> Result<(), ExportError> {
+        let r = &self.record;
+        let run_file = partial.join("_RUN.json");
+        let text = fs::read_to_string(&run_file).ok();
+        let previous: Option<RunRecord> = text.as_deref().and_then(|t| serde_json::from_str(t).ok());
+        if previous.as_ref() == Some(r) {
+            return Ok(());
+        }
+        if others_running {
+            if let Some(p) = &previous {
+                return Err(ExportError::OtherRun { partial: partial.into(), field: shard::first_difference(p, r) });
+            }
+            if text.is_none() {
+                let text = serde_json::to_string_pretty(r).expect("serialisable");
+                return crate::fsutil::atomic_write(&run_file, text.as_bytes()).map_err(io(&run_file));
+            }
+        }
+        for e in fs::read_dir(partial).map_err(io(partial))? {
+            let p = e.map_err(io(partial))?.path();
+            if p.file_name().is_some_and(|n| !n.to_string_lossy().starts_with("_LOCK")) {
+                fs::remove_file(&p).map_err(io(&p))?;
+            }
+        }
+        if previous.is_some() && !self.quiet {
+            eprintln!(
+                "export: an unfinished run with other inputs was found in {}; starting afresh",
+                partial.display()
+            );
+        }
+        let text = serde_json::to_string_pretty(r).expect("serialisable");
+        crate::fsutil::atomic_write(&run_file, text.as_bytes()).map_err(io(&run_file))
+    }
+
+    /// The parts of the run: the brands in ID order, `brands_per_part` to a part.
+    fn parts(&self) -> Vec<&[BrandQuery]> {
+        self.brands.chunks(self.record.brands_per_part).collect()
+    }
+
+    /// Compute (or keep, if an earlier run finished them) the parts `mine` selects.
+    fn compute_parts(
+        &self,
+        partial: &Path,
+        path: BatchPath,
+        mine: impl Fn(usize) -> bool,
+    ) -> Result<PartsDone, ExportError> {
+        let r = &self.record;
+        let chunks = self.parts();
+        let todo: u64 = chunks.iter().enumerate().filter(|(p, _)| mine(*p)).map(|(_, b)| b.len() as u64).sum();
+        let mut progress = Progress::new("export", todo, self.quiet);
+        let mut done = PartsDone::default();
+        for (p, brands) in chunks.iter().enumerate().filter(|(p, _)| mine(*p)) {
+            let name = part_name(p);
             let file = partial.join(&name);
             // A finished part of an earlier run is read back; a damaged one (a disk error, an
             // edit) is said and recomputed, so that a rerun does not fail the same way forever.
@@ -422,32 +483,46 @@ impl<'a> ExportJob<'a> {
                 None
             };
             let rows = if let Some(rows) = kept {
-                resumed += 1;
+                done.resumed += 1;
                 rows
             } else {
                 let t = Instant::now();
                 let hits = self.engine.batch_top_k(brands, r.k, &self.filter, path);
-                scoring += t.elapsed().as_secs_f64();
+                done.scoring += t.elapsed().as_secs_f64();
                 let mut frame = self.frame(brands, &hits);
                 crate::table::write(&mut frame, &file)?;
                 frame.height()
             };
             let (bytes, crc32) = crc_of(&file)?;
-            files.push(PartEntry { file: name, rows, brands: brands.len(), bytes, crc32 });
+            done.files.push(PartEntry { file: name, rows, brands: brands.len(), bytes, crc32 });
             progress.inc(brands.len() as u64);
-            failpoint("export", p + 1)?;
+            failpoint("export", done.files.len())?;
         }
         progress.finish();
-        // Leftovers of a killed writer (temp files) must not end up in the partition.
-        let keep: Vec<&str> = files.iter().map(|f| f.file.as_str()).chain(["_RUN.json", "_LOCK"]).collect();
-        for e in fs::read_dir(&partial).map_err(io(&partial))? {
-            let p = e.map_err(io(&partial))?.path();
+        Ok(done)
+    }
+
+    /// Write `_MANIFEST.json` and `_SUCCESS` for the finished parts and publish the partition.
+    fn publish(
+        self,
+        partial: &Path,
+        final_dir: &Path,
+        path: BatchPath,
+        done: PartsDone,
+        seconds: f64,
+        lock: Lock,
+    ) -> Result<ExportSummary, ExportError> {
+        let r = &self.record;
+        // Leftovers of a killed writer (temp files, shards' records) must not end up in the
+        // partition.
+        let keep: Vec<&str> = done.files.iter().map(|f| f.file.as_str()).chain(["_LOCK", "_RUN.json"]).collect();
+        for e in fs::read_dir(partial).map_err(io(partial))? {
+            let p = e.map_err(io(partial))?.path();
             if !p.file_name().is_some_and(|n| keep.contains(&n.to_string_lossy().as_ref())) {
                 fs::remove_file(&p).map_err(io(&p))?;
             }
         }
-        let rows: usize = files.iter().map(|f| f.rows).sum();
-        let total = t0.elapsed().as_secs_f64();
+        let rows: usize = done.files.iter().map(|f| f.rows).sum();
         let manifest = ExportManifest {
             run: r.clone(),
             model_dir: self.model_dir.display().to_string(),
@@ -457,30 +532,43 @@ impl<'a> ExportJob<'a> {
             cold_brands: self.brands.iter().filter(|b| b.is_cold()).count(),
             creators: self.engine.catalog().len(),
             columns: COLUMNS.iter().map(|c| c.to_string()).collect(),
-            files,
-            parts_resumed: resumed,
-            seconds_scoring: scoring,
-            seconds_total: total,
-            rows_per_second: rows as f64 / total.max(1e-9),
+            files: done.files,
+            parts_resumed: done.resumed,
+            seconds_scoring: done.scoring,
+            seconds_total: seconds,
+            rows_per_second: rows as f64 / seconds.max(1e-9),
         };
         let mpath = partial.join("_MANIFEST.json");
         let text = serde_json::to_string_pretty(&manifest).expect("serialisable");
         crate::fsutil::atomic_write(&mpath, text.as_bytes()).map_err(io(&mpath))?;
         let success = partial.join("_SUCCESS");
         crate::fsutil::atomic_write(&success, b"").map_err(io(&success))?;
+        let run_file = partial.join("_RUN.json");
         fs::remove_file(&run_file).map_err(io(&run_file))?;
-        drop(_lock);
+        drop(lock);
         if final_dir.exists() {
             let old = self.out.join(format!(".{}.old-{}", partition_name(&r.date), std::process::id()));
-            fs::rename(&final_dir, &old).map_err(io(&final_dir))?;
-            fs::rename(&partial, &final_dir).map_err(io(&final_dir))?;
+            fs::rename(final_dir, &old).map_err(io(final_dir))?;
+            fs::rename(partial, final_dir).map_err(io(final_dir))?;
             fs::remove_dir_all(&old).map_err(io(&old))?;
         } else {
-            fs::rename(&partial, &final_dir).map_err(io(&final_dir))?;
+            fs::rename(partial, final_dir).map_err(io(final_dir))?;
         }
-        crate::fsutil::remove_stale_siblings(&final_dir);
-        Ok(ExportSummary { partition: final_dir, manifest })
+        crate::fsutil::remove_stale_siblings(final_dir);
+        Ok(ExportSummary { partition: final_dir.into(), manifest })
     }
+}
+
+/// The parts a run computed or kept.
+#[derive(Default)]
+pub(crate) struct PartsDone {
+    pub files: Vec<PartEntry>,
+    pub resumed: usize,
+    pub scoring: f64,
+}
+
+fn part_name(p: usize) -> String {
+    format!("part-{p:05}.parquet")
 }
 
 /// Growth scores of the model's creators (creators the growth model cannot score, or that the
