@@ -533,6 +533,9 @@ fn bench(what: BenchWhat) -> Result<()> {
     use crate::bench::{self, ann, export, growth, growth_real, ranking, recommend, trees};
     match what {
         BenchWhat::Data { scale, dir, keep } => bench::data(scale, &dir, keep),
+        BenchWhat::Scale { influencers, skip, dir, keep } => {
+            bench::scale::run(&bench::scale::ScaleBench { influencers: &influencers, skip: &skip, dir: &dir, keep })
+        }
         BenchWhat::Growth { data, out, peers, growth } => growth::run(&data, &out, &peers.peers(), &growth.params()?),
         BenchWhat::Export { model, out, python, brands, k, threads } => {
             export::run(&export::ExportBench { model: &model, out: &out, python: &python, brands, k, threads })

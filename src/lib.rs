@@ -60,7 +60,7 @@
 //! | [`ranker`] | stage 2: gradient-boosted trees over pair features and out-of-fold outcome evidence |
 //! | [`engine`] | the long-lived, thread-safe object that serves every query of one model directory |
 //! | [`train`], [`evaluate`] | training a model directory; the time-split evaluation against baselines |
-//! | [`score`], [`export`] | a list's rows in and out; the nightly export's atomic, resumable partitions |
+//! | [`score`], [`export`] | a list's rows in and out; the nightly export's atomic, resumable partitions, whole or by shards (`export::shard`) with a checked finalize |
 //! | [`serve`] | the engine over HTTP: routes, JSON errors naming fields, in-flight bound, metrics, hot reload |
 //! | [`panels`] | real follower-history panels for backtests |
 //! | [`fsutil`], [`progress`], [`describe`] | atomic writes and memory readings; progress bars; dataset summaries |

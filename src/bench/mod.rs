@@ -7,6 +7,7 @@ pub mod growth;
 pub mod growth_real;
 pub mod ranking;
 pub mod recommend;
+pub mod scale;
 pub mod serve;
 pub mod trees;
 

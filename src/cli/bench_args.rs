@@ -174,6 +174,23 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 2)]
         threads: usize,
     },
+    /// Wall time and peak memory of every step (generate, load, train, index, export, growth,
+    /// serve) at growing market sizes, each step in its own process; a line of JSON per step
+    /// into DIR/scale.jsonl, and the table with each step's growth exponent.
+    Scale {
+        /// Creators per market; brands are 1/50 of them, campaigns 5×, snapshots ~30× (120 days).
+        #[arg(long, value_delimiter = ',', default_value = "250000,500000,1000000,2000000")]
+        influencers: Vec<usize>,
+        /// Steps to leave out (the HNSW build is the slowest: `--skip index`).
+        #[arg(long, value_delimiter = ',')]
+        skip: Vec<String>,
+        /// Scratch directory (about 0.4 GB of data and 0.6 GB of model per million creators).
+        #[arg(long, default_value = "target/kolrec-bench/scale")]
+        dir: PathBuf,
+        /// Keep each market and model (deleted after its size otherwise).
+        #[arg(long)]
+        keep: bool,
+    },
     /// Generate and load (validate) throughput and peak memory.
     Data {
         /// small: 2K brands × 100K influencers × 500K campaigns; full: 20K × 1M × 5M, ~30M snapshots.

@@ -570,3 +570,69 @@ mod slow {
         assert_eq!(srv.wait_exit(Duration::from_secs(30)), Some(0));
     }
 }
+
+/// Replicas scale reads: `kolrec serve` holds no state beyond its read-only model directory, so two
+/// processes over one directory answer byte for byte alike, and reloading them one at a time (a
+/// rolling deploy behind a load balancer) never leaves both without a ready model.
+#[test]
+fn two_replicas_answer_identically_and_a_rolling_reload_always_keeps_one_ready() {
+    let (data, model) = served_market();
+    let other = second_model();
+    let token = token_file();
+    let args = ["--model", s(model), "--data", s(data), "--admin-token-file", s(&token)];
+    let replicas = [Server::start(&args), Server::start(&args)];
+    let brief =
+        json!({"category": "beauty", "country": "CN", "female_share": 0.7, "ages": [0.05, 0.4, 0.35, 0.15, 0.05]});
+    let queries = [
+        ("/v1/recommend", json!({"brand_id": "b000001", "k": 10})),
+        (
+            "/v1/recommend",
+            json!({"brand_id": "b000007", "k": 5, "filters": {"platform": ["douyin"], "exclude_worked": true}}),
+        ),
+        ("/v1/recommend", json!({"brief": brief, "k": 8})),
+        ("/v1/recommend/batch", json!({"queries": [{"brand_id": "b000003"}, {"brand_id": "nobody"}]})),
+    ];
+    let answers = |srv: &Server| -> Vec<(u16, String)> {
+        let mut out: Vec<(u16, String)> = queries
+            .iter()
+            .map(|(p, q)| {
+                let (st, _, b) = srv.post_raw(p, &q.to_string(), None);
+                (st, b)
+            })
+            .collect();
+        let first: Value = serde_json::from_str(&out[0].1).unwrap();
+        let creator = first["results"][0]["influencer_id"].as_str().unwrap().to_string();
+        let (st, _, b) = srv.post_raw("/v1/similar", &json!({"influencer_id": creator, "k": 6}).to_string(), None);
+        out.push((st, b));
+        out
+    };
+    let before = answers(&replicas[0]);
+    assert!(before.iter().take(4).all(|a| a.0 == 200), "{before:?}");
+    assert_eq!(before, answers(&replicas[1]), "two replicas of one model directory answer differently");
+
+    // Rolling reload to another model while a prober watches both replicas' readiness.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let samples = std::thread::scope(|sc| {
+        let prober = sc.spawn(|| {
+            let mut samples = Vec::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                samples.push([replicas[0].get("/readyz").0 == 200, replicas[1].get("/readyz").0 == 200]);
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            samples
+        });
+        for r in &replicas {
+            std::thread::sleep(Duration::from_millis(200));
+            let (st, v) = r.admin(json!({"model": s(other)}));
+            assert_eq!(st, 200, "{v}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        prober.join().unwrap()
+    });
+    assert!(samples.len() > 20, "the prober sampled {} times", samples.len());
+    assert!(samples.iter().all(|s| s[0] || s[1]), "both replicas were unready at once");
+    let after = answers(&replicas[0]);
+    assert_eq!(after, answers(&replicas[1]), "after the rolling reload the replicas differ");
+    assert_ne!(after, before, "the reload to another model changed nothing");
+}
