@@ -4,6 +4,7 @@
 
 mod args;
 mod bench_args;
+mod export_args;
 mod serve_args;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use anyhow::{Context, Result, bail};
 use crate::print;
 pub use args::*;
 pub use bench_args::*;
+pub use export_args::*;
 use kolrec::affinity::Tracking;
 use kolrec::dataset::{self, Dataset, LoadOptions};
 use kolrec::describe::Summary;

@@ -18,7 +18,9 @@ pub struct ScaleBench<'a> {
     pub keep: bool,
 }
 
-const STEPS: [&str; 7] = ["generate", "load", "train", "index", "export", "growth", "serve"];
+/// `train` is both stages (`--no-growth`); `growth-train` fits the affinity and growth models
+/// without the ranker (the growth model has no command of its own), and `growth` scores with it.
+const STEPS: [&str; 8] = ["generate", "load", "train", "index", "export", "serve", "growth-train", "growth"];
 
 /// One step at one size.
 #[derive(Clone, Debug, serde::Serialize)]
@@ -37,14 +39,16 @@ fn hwm(pid: u32) -> Option<u64> {
 }
 
 /// Run `kolrec ARGS` to completion; its wall time and the last peak seen (polled every 50 ms,
-/// so a peak in its last 50 ms can be missed).
-fn measure(args: &[String]) -> Result<(f64, u64)> {
+/// so a peak in its last 50 ms can be missed). Its standard error goes to `log` (a pipe nobody
+/// reads while it runs could fill and stall it).
+fn measure(args: &[String], log: &Path) -> Result<(f64, u64)> {
     let exe = std::env::current_exe().context("locating the kolrec binary")?;
     let t0 = Instant::now();
+    let err = std::fs::File::create(log).with_context(|| format!("creating {}", log.display()))?;
     let mut child = Command::new(&exe)
         .args(args)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
+        .stderr(err)
         .spawn()
         .with_context(|| format!("running kolrec {}", args.join(" ")))?;
     let pid = child.id();
@@ -59,11 +63,7 @@ fn measure(args: &[String]) -> Result<(f64, u64)> {
         std::thread::sleep(Duration::from_millis(50));
     };
     if !status.success() {
-        let mut err = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            use std::io::Read;
-            let _ = e.read_to_string(&mut err);
-        }
+        let err = std::fs::read_to_string(log).unwrap_or_default();
         bail!("kolrec {} failed ({status}): {err}", args.join(" "));
     }
     Ok((t0.elapsed().as_secs_f64(), peak))
@@ -137,6 +137,7 @@ pub fn run(b: &ScaleBench) -> Result<()> {
         let (brands, campaigns) = ((n / 50).max(10), n * 5);
         let root = b.dir.join(format!("n{n}"));
         let (data, model, out) = (root.join("data"), root.join("model"), root.join("export"));
+        let gmodel = root.join("growth-model");
         let _ = std::fs::remove_dir_all(&root);
         outln!("bench scale: {brands} brands × {n} creators × {campaigns} campaigns × 120 days of snapshots");
         let growth_out = root.join("growth.parquet");
@@ -160,9 +161,24 @@ pub fn run(b: &ScaleBench) -> Result<()> {
                     "--quiet".into(),
                 ],
                 "load" => vec!["validate".into(), "--data".into(), p(&data)],
-                "train" => {
-                    vec!["train".into(), "--data".into(), p(&data), "--out".into(), p(&model), "--no-index".into()]
-                }
+                "train" => vec![
+                    "train".into(),
+                    "--data".into(),
+                    p(&data),
+                    "--out".into(),
+                    p(&model),
+                    "--no-index".into(),
+                    "--no-growth".into(),
+                ],
+                "growth-train" => vec![
+                    "train".into(),
+                    "--data".into(),
+                    p(&data),
+                    "--out".into(),
+                    p(&gmodel),
+                    "--no-index".into(),
+                    "--no-ranker".into(),
+                ],
                 "index" => vec!["index".into(), "--model".into(), p(&model)],
                 "export" => vec![
                     "export".into(),
@@ -183,7 +199,7 @@ pub fn run(b: &ScaleBench) -> Result<()> {
                 "growth" => vec![
                     "growth".into(),
                     "--model".into(),
-                    p(&model),
+                    p(&gmodel),
                     "--data".into(),
                     p(&data),
                     "--as-of".into(),
@@ -193,7 +209,14 @@ pub fn run(b: &ScaleBench) -> Result<()> {
                 ],
                 _ => Vec::new(),
             };
-            let (seconds, peak_bytes) = if step == "serve" { measure_serve(&model)? } else { measure(&args)? };
+            if args.is_empty() && step != "serve" {
+                bail!("no command for step {step}");
+            }
+            let (seconds, peak_bytes) = if step == "serve" {
+                measure_serve(&model)?
+            } else {
+                measure(&args, &b.dir.join(format!("n{n}-{step}.log")))?
+            };
             let m = Measured { influencers: n, step, seconds, peak_bytes };
             writeln!(log, "{}", serde_json::to_string(&m)?)?;
             outln!("  {step:<9} {seconds:>8.1} s {:>11}", human_bytes(peak_bytes));

@@ -181,7 +181,7 @@ pub enum BenchWhat {
         /// Creators per market; brands are 1/50 of them, campaigns 5×, snapshots ~30× (120 days).
         #[arg(long, value_delimiter = ',', default_value = "250000,500000,1000000,2000000")]
         influencers: Vec<usize>,
-        /// Steps to leave out (the HNSW build is the slowest: `--skip index`).
+        /// Steps to leave out (generate, load, train, index, export, serve, growth-train, growth).
         #[arg(long, value_delimiter = ',')]
         skip: Vec<String>,
         /// Scratch directory (about 0.4 GB of data and 0.6 GB of model per million creators).
