@@ -421,10 +421,16 @@ impl<'a> ExportJob<'a> {
             if let Some(p) = &previous {
                 return Err(ExportError::OtherRun { partial: partial.into(), field: shard::first_difference(p, r) });
             }
-            if text.is_none() {
-                let text = serde_json::to_string_pretty(r).expect("serialisable");
-                return crate::fsutil::atomic_write(&run_file, text.as_bytes()).map_err(io(&run_file));
+            if text.is_some() {
+                // Unreadable while another shard runs: emptying the directory would pull its
+                // parts from under it.
+                return Err(ExportError::OtherRun {
+                    partial: partial.into(),
+                    field: "record (_RUN.json does not parse)".into(),
+                });
             }
+            let text = serde_json::to_string_pretty(r).expect("serialisable");
+            return crate::fsutil::atomic_write(&run_file, text.as_bytes()).map_err(io(&run_file));
         }
         for e in fs::read_dir(partial).map_err(io(partial))? {
             let p = e.map_err(io(partial))?.path();
