@@ -12,6 +12,8 @@
 //!   the finished parts and computes the rest; any other record starts afresh.
 //! * **Deterministic.** Brands are sorted by ID, ties between creators broken by model row, and
 //!   timings live only in the manifest, so the same model and data give identical rows and parts.
+//! * **Shardable.** [`Shard`] runs compute disjoint sets of the same parts into the same partial
+//!   directory and a finalize publishes them (see `shard`), so N machines write what one would.
 //!
 //! Scoring: every brand goes through the engine's pipeline under the run's filters
 //! ([`Engine::batch_top_k`]): the exact blocked matrix multiply while the batch is small enough,
