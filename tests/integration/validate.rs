@@ -439,16 +439,21 @@ fn set_cell(path: &std::path::Path, line: usize, column: &str, value: &str) {
     std::fs::write(path, lines.join("\n") + "\n").unwrap();
 }
 
-#[test]
-fn tables_read_in_tiny_batches_load_and_report_exactly_as_whole_files() {
-    let p = kolrec::sim::SimParams {
+/// A market small enough to plant problems in by hand, large enough for many tiny batches.
+fn small_csv_market() -> kolrec::sim::SimParams {
+    kolrec::sim::SimParams {
         brands: 30,
         influencers: 300,
         days: 60,
         campaigns: Some(600),
         format: kolrec::table::Format::Csv,
         ..Default::default()
-    };
+    }
+}
+
+#[test]
+fn tables_read_in_tiny_batches_load_and_report_exactly_as_whole_files() {
+    let p = small_csv_market();
     let tiny = kolrec::table::Batch { csv_bytes: 300, parquet_rows: 37 };
 
     // Clean, typed Parquet as the simulator writes it: row groups cut into slices of 37 rows.
@@ -502,14 +507,7 @@ fn tables_read_in_tiny_batches_load_and_report_exactly_as_whole_files() {
 #[test]
 fn a_csv_fault_deep_in_a_file_read_in_batches_names_the_files_line() {
     let dir = scratch("batches-fault");
-    let p = kolrec::sim::SimParams {
-        brands: 30,
-        influencers: 300,
-        days: 60,
-        campaigns: Some(600),
-        format: kolrec::table::Format::Csv,
-        ..Default::default()
-    };
+    let p = small_csv_market();
     kolrec::sim::generate(&p, &dir, true).unwrap();
     let path = dir.join("follower_snapshots.csv");
     let mut lines: Vec<String> = std::fs::read_to_string(&path).unwrap().lines().map(String::from).collect();
